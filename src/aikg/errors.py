@@ -1,0 +1,85 @@
+"""One hierarchy of errors, each carrying its HTTP status and CLI exit code."""
+
+from __future__ import annotations
+
+
+class AikgError(Exception):
+    """Base of every error aikg reports to a user."""
+
+    status_code = 500
+    exit_code = 1
+    title = "Internal error"
+
+    def __init__(self, message: str, *, details: object | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the documented JSON error body."""
+        body: dict[str, object] = {"error": self.title, "status": self.status_code, "message": self.message}
+        if self.details is not None:
+            body["details"] = self.details
+        return body
+
+
+class BadRequest(AikgError):
+    status_code = 400
+    exit_code = 2
+    title = "Bad request"
+
+
+class BadQuery(BadRequest):
+    title = "Bad query"
+
+
+class NotFound(AikgError):
+    status_code = 404
+    title = "Not found"
+
+
+class UpdateForbidden(AikgError):
+    status_code = 403
+    exit_code = 2
+    title = "Update forbidden"
+
+
+class NotAcceptable(AikgError):
+    status_code = 406
+    title = "Not acceptable"
+
+
+class PayloadTooLarge(AikgError):
+    status_code = 413
+    title = "Query too large"
+
+
+class UnsupportedMediaType(AikgError):
+    status_code = 415
+    title = "Unsupported media type"
+
+
+class QueryTimeout(AikgError):
+    """A query ran past its time limit and was abandoned (documented status: 503)."""
+
+    status_code = 503
+    exit_code = 3
+    title = "Query timeout"
+
+
+class StoreUnavailable(AikgError):
+    status_code = 502
+    exit_code = 3
+    title = "Store unavailable"
+
+
+class InvalidData(AikgError):
+    """Data that does not parse or does not conform to the shapes."""
+
+    status_code = 422
+    exit_code = 1
+    title = "Invalid data"
+
+    def __init__(self, message: str, *, report: object | None = None, details: object | None = None) -> None:
+        super().__init__(message, details=details)
+        self.report = report

@@ -1,0 +1,120 @@
+"""Serialise query results: SPARQL JSON, XML, CSV and TSV for solutions and booleans, RDF syntaxes for triples.
+
+Solutions are serialised here rather than by pyoxigraph so that the row cap, which needs the solutions
+counted before anything is sent, and the remote store share one code path.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+
+from aikg.formats import OX_FORMATS, SPARQL_CSV, SPARQL_JSON, SPARQL_TSV, SPARQL_XML, Format
+from aikg.namespaces import PREFIXES
+from aikg.store import Boolean, Solutions, Term
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_XML_HEAD = '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n'
+
+
+def term_json(term: Term) -> dict[str, str]:
+    """Return a term in the SPARQL 1.1 JSON results form."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    out = {"type": "literal", "value": term.value}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype.value != XSD_STRING:
+        out["datatype"] = term.datatype.value
+    return out
+
+
+def solutions_json(result: Solutions) -> bytes:
+    """Serialise solutions as SPARQL 1.1 Query Results JSON."""
+    names = result.variables
+    bindings = [{n: term_json(t) for n, t in zip(names, row) if t is not None} for row in result.rows]
+    return json.dumps({"head": {"vars": names}, "results": {"bindings": bindings}}, ensure_ascii=False).encode()
+
+
+def solutions_xml(result: Solutions) -> bytes:
+    """Serialise solutions as SPARQL Query Results XML."""
+    out = [_XML_HEAD, "<head>"]
+    out += [f"<variable name={quoteattr(n)}/>" for n in result.variables]
+    out.append("</head>\n<results>\n")
+    names = result.variables
+    for row in result.rows:
+        out.append("<result>")
+        for name, term in zip(names, row):
+            if term is not None:
+                out.append(f"<binding name={quoteattr(name)}>{_term_xml(term)}</binding>")
+        out.append("</result>\n")
+    out.append("</results>\n</sparql>\n")
+    return "".join(out).encode()
+
+
+def _term_xml(term: Term) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if term.language:
+        return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+    if term.datatype.value != XSD_STRING:
+        return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+    return f"<literal>{escape(term.value)}</literal>"
+
+
+def solutions_csv(result: Solutions) -> bytes:
+    """Serialise solutions as SPARQL 1.1 CSV (plain values, CRLF line ends)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(result.variables)
+    for row in result.rows:
+        writer.writerow(["" if t is None else (f"_:{t.value}" if isinstance(t, ox.BlankNode) else t.value) for t in row])
+    return buf.getvalue().encode()
+
+
+def solutions_tsv(result: Solutions) -> bytes:
+    """Serialise solutions as SPARQL 1.1 TSV (terms in Turtle/N-Triples syntax)."""
+    lines = ["\t".join(f"?{n}" for n in result.variables)]
+    for row in result.rows:
+        lines.append("\t".join("" if t is None else str(t) for t in row))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def boolean_bytes(result: Boolean, fmt: Format) -> bytes:
+    """Serialise an ASK answer."""
+    value = "true" if result.value else "false"
+    if fmt is SPARQL_XML:
+        return f"{_XML_HEAD}<head/>\n<boolean>{value}</boolean>\n</sparql>\n".encode()
+    if fmt is SPARQL_JSON:
+        return json.dumps({"head": {}, "boolean": result.value}).encode()
+    return f"_askResult\r\n{value}\r\n".encode() if fmt is SPARQL_CSV else f"?_askResult\n{value}\n".encode()
+
+
+_SOLUTION_WRITERS = {
+    SPARQL_JSON.name: solutions_json,
+    SPARQL_XML.name: solutions_xml,
+    SPARQL_CSV.name: solutions_csv,
+    SPARQL_TSV.name: solutions_tsv,
+}
+
+
+def solutions_bytes(result: Solutions, fmt: Format) -> bytes:
+    """Serialise solutions in one of the four SPARQL results formats."""
+    return _SOLUTION_WRITERS[fmt.name](result)
+
+
+def triples_bytes(triples: Iterable[ox.Triple], fmt: Format, prefixes: dict[str, str] | None = None) -> bytes:
+    """Serialise triples in an RDF syntax, with the shared prefixes where the syntax has them."""
+    out = ox.serialize(triples, format=OX_FORMATS[fmt.name], prefixes=prefixes if prefixes is not None else PREFIXES)
+    assert out is not None
+    return out

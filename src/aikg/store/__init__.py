@@ -1,0 +1,106 @@
+"""One store interface, with the embedded (pyoxigraph) and remote (SPARQL 1.1 endpoint) stores behind it.
+
+Views, domain modules and the CLI talk to a :class:`Store` and never ask which kind is live. Results come
+back as :mod:`pyoxigraph` terms in plain dataclasses, whatever the backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, Union, runtime_checkable
+
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Triple
+
+Term = Union[NamedNode, BlankNode, Literal]
+
+
+@dataclass
+class Solutions:
+    """The answer to a SELECT query: variable names and rows of terms (None where unbound)."""
+
+    variables: list[str]
+    rows: list[tuple[Term | None, ...]]
+    truncated: bool = False
+
+    def dicts(self) -> list[dict[str, Term]]:
+        """Return each row as a mapping from variable name to bound term."""
+        names = self.variables
+        return [{n: t for n, t in zip(names, row) if t is not None} for row in self.rows]
+
+
+@dataclass
+class Boolean:
+    """The answer to an ASK query."""
+
+    value: bool
+    truncated: bool = False
+
+
+@dataclass
+class Triples:
+    """The answer to a CONSTRUCT or DESCRIBE query."""
+
+    triples: list[Triple] = field(default_factory=list)
+    truncated: bool = False
+
+
+QueryResult = Union[Solutions, Boolean, Triples]
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What identifies the loaded data: a version hash (for ETags) and when it last changed."""
+
+    version: str
+    modified: str
+    sources: tuple[str, ...] = ()
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What every store offers to the rest of aikg."""
+
+    info: DatasetInfo
+
+    def query(
+        self,
+        text: str,
+        *,
+        substitutions: Mapping[str, Term] | None = None,
+        default_graph: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        timeout: float | None = None,
+        limit: int | None = None,
+    ) -> QueryResult:
+        """Run a SPARQL query; bind `substitutions` as RDF terms, stop after `timeout` seconds,
+        and keep at most `limit` rows or triples (setting `truncated`)."""
+        ...
+
+    def quads(self) -> Iterator[Quad]:
+        """Iterate over every quad held, graph by graph."""
+        ...
+
+    def graph_names(self) -> list[str]:
+        """Return the IRIs of the named graphs held."""
+        ...
+
+    def close(self) -> None:
+        """Release what the store holds open."""
+        ...
+
+
+def select(store: Store, text: str, **bindings: Term) -> list[dict[str, Term]]:
+    """Run a trusted SELECT with variables bound to terms and return its rows as dicts."""
+    result = store.query(text, substitutions=bindings or None)
+    if not isinstance(result, Solutions):
+        raise TypeError("select() needs a SELECT query")
+    return result.dicts()
+
+
+def ask(store: Store, text: str, **bindings: Term) -> bool:
+    """Run a trusted ASK with variables bound to terms."""
+    result = store.query(text, substitutions=bindings or None)
+    if not isinstance(result, Boolean):
+        raise TypeError("ask() needs an ASK query")
+    return result.value

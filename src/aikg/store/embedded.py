@@ -1,0 +1,183 @@
+"""The embedded store: pyoxigraph in memory or on disk, with a query time limit.
+
+pyoxigraph has no timeout or cancellation, and evaluation happens while results are iterated. A query
+with a time limit therefore runs on a daemon thread (pyoxigraph releases the GIL); when the limit
+passes, the caller gets :class:`QueryTimeout` at once and the thread is abandoned. An abandoned query
+keeps a core busy until it finishes, so the store calls its ``on_abandon`` hooks: the production server
+uses one to retire the worker process once the error response is sent (see ``aikg.server``).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+import pyoxigraph as ox
+
+from aikg.errors import BadQuery, QueryTimeout
+from aikg.store import Boolean, DatasetInfo, QueryResult, Solutions, Term, Triples
+
+log = logging.getLogger(__name__)
+
+
+class EmbeddedStore:
+    """A :class:`aikg.store.Store` over a pyoxigraph store; the default graph is the union of all graphs."""
+
+    def __init__(self, oxi: ox.Store, info: DatasetInfo, *, read_only: bool = False) -> None:
+        self.oxi = oxi
+        self.info = info
+        self.read_only = read_only
+        self.on_abandon: list[Callable[[], None]] = []
+        self._runner = _Runner()
+
+    def query(
+        self,
+        text: str,
+        *,
+        substitutions: Mapping[str, Term] | None = None,
+        default_graph: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        timeout: float | None = None,
+        limit: int | None = None,
+    ) -> QueryResult:
+        """Run a SPARQL query (see :meth:`aikg.store.Store.query`)."""
+        kwargs: dict[str, Any] = {}
+        if default_graph is not None:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graph]
+        else:
+            kwargs["use_default_graph_as_union"] = True
+        if named_graphs is not None:
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        if substitutions:
+            kwargs["substitutions"] = {ox.Variable(k): v for k, v in substitutions.items()}
+
+        def run() -> QueryResult:
+            try:
+                raw = self.oxi.query(text, **kwargs)
+            except SyntaxError as e:
+                raise BadQuery(_syntax_message(str(e)), details=_position(str(e))) from None
+            except (ValueError, TypeError) as e:
+                raise BadQuery(str(e)) from None
+            return materialise(raw, limit)
+
+        if timeout is None:
+            return run()
+        try:
+            return self._runner.run(run, timeout)
+        except QueryTimeout:
+            log.warning("query abandoned after %.1f s: %s", timeout, text[:200].replace("\n", " "))
+            for hook in self.on_abandon:
+                hook()
+            raise
+
+    def quads(self) -> Iterator[ox.Quad]:
+        """Iterate over every quad held."""
+        return iter(self.oxi.quads_for_pattern(None, None, None, None))
+
+    def graph_names(self) -> list[str]:
+        """Return the IRIs of the named graphs held."""
+        return sorted(g.value for g in self.oxi.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def __len__(self) -> int:
+        return len(self.oxi)
+
+    def close(self) -> None:
+        """Flush pending writes of an on-disk store."""
+        if not self.read_only:
+            try:
+                self.oxi.flush()
+            except OSError:  # an in-memory store has nothing to flush
+                pass
+
+
+def materialise(raw: Any, limit: int | None) -> QueryResult:
+    """Turn a lazy pyoxigraph result into a dataclass, evaluating at most `limit` rows (+1 to detect more)."""
+    if isinstance(raw, ox.QueryBoolean):
+        return Boolean(bool(raw))
+    if isinstance(raw, ox.QuerySolutions):
+        names = [v.value for v in raw.variables]
+        width = len(names)
+        rows: list[tuple[Term | None, ...]] = []
+        append = rows.append
+        truncated = False
+        for solution in raw:
+            if limit is not None and len(rows) >= limit:
+                truncated = True
+                break
+            append(tuple(solution[i] for i in range(width)))
+        return Solutions(names, rows, truncated)
+    triples: list[ox.Triple] = []
+    truncated = False
+    for triple in raw:
+        if limit is not None and len(triples) >= limit:
+            truncated = True
+            break
+        triples.append(triple)
+    return Triples(triples, truncated)
+
+
+def _syntax_message(message: str) -> str:
+    return "SPARQL syntax " + message if message.startswith("error") else message
+
+
+def _position(message: str) -> dict[str, int] | None:
+    # pyoxigraph reports "error at LINE:COLUMN: expected ..."
+    head = message.split(":", 3)
+    try:
+        line = int(head[0].rsplit(" ", 1)[-1])
+        column = int(head[1])
+    except (IndexError, ValueError):
+        return None
+    return {"line": line, "column": column}
+
+
+class _Runner:
+    """A small pool of daemon threads; a thread whose task passes its deadline is given up and replaced."""
+
+    def __init__(self, size: int = 4) -> None:
+        self._tasks: queue.SimpleQueue[tuple[Callable[[], Any], _Slot]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        for _ in range(size):
+            self._spawn()
+
+    def _spawn(self) -> None:
+        threading.Thread(target=self._work, name="aikg-query", daemon=True).start()
+
+    def _work(self) -> None:
+        while True:
+            fn, slot = self._tasks.get()
+            try:
+                slot.value = fn()
+            except BaseException as e:  # handed back to the waiting caller
+                slot.error = e
+            slot.done.set()
+            if slot.abandoned:
+                return  # its caller gave up; a replacement thread was already started
+
+    def run(self, fn: Callable[[], Any], timeout: float) -> Any:
+        slot = _Slot()
+        self._tasks.put((fn, slot))
+        if not slot.done.wait(timeout):
+            with self._lock:
+                slot.abandoned = True
+            self._spawn()
+            raise QueryTimeout(
+                f"The query ran longer than the {timeout:g} s limit and was stopped. "
+                "Narrow it (add LIMIT, more specific patterns) or run it on a store you control."
+            )
+        if slot.error is not None:
+            raise slot.error
+        return slot.value
+
+
+class _Slot:
+    __slots__ = ("done", "value", "error", "abandoned")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: Any = None
+        self.error: BaseException | None = None
+        self.abandoned = False

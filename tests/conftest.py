@@ -1,0 +1,71 @@
+"""Shared fixtures: a read-only app on the tiny graph, its test client, the CLI runner, and one live server."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from werkzeug.serving import make_server
+
+from aikg.app import create_app
+
+TESTS = Path(__file__).parent
+TINY = TESTS / "data" / "tiny.ttl"
+ROOT = TESTS.parent
+
+
+@pytest.fixture(scope="session")
+def app():
+    """One read-only app over the tiny test graph, shared by the whole session."""
+    app = create_app({"DATA": [str(TINY)], "TESTING": True, "QUERY_TIMEOUT": 10.0})
+    return app
+
+
+@pytest.fixture(scope="session")
+def full_app():
+    """One read-only app over the shipped data, shared by the whole session."""
+    return create_app({"TESTING": True, "QUERY_TIMEOUT": 10.0})
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def full_client(full_app):
+    return full_app.test_client()
+
+
+@pytest.fixture()
+def runner():
+    return CliRunner()
+
+
+class LiveServer:
+    """A real HTTP server on 127.0.0.1 on a free port, in a daemon thread."""
+
+    def __init__(self, app) -> None:
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.port = self._server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> LiveServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_server(full_app) -> Iterator[LiveServer]:
+    """The shipped graph served over real HTTP for the whole session (clients: SPARQLWrapper, requests, ...)."""
+    server = LiveServer(full_app).start()
+    yield server
+    server.stop()
