@@ -10,7 +10,9 @@ uses one to retire the worker process once the error response is sent (see ``aik
 from __future__ import annotations
 
 import logging
+import os
 import queue
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -61,6 +63,9 @@ class EmbeddedStore:
                 raise BadQuery(_syntax_message(str(e)), details=_position(str(e))) from None
             except (ValueError, TypeError) as e:
                 raise BadQuery(str(e)) from None
+            except RuntimeError as e:
+                # pyoxigraph refuses a substitution of a variable that is not projected (SEP-0007).
+                raise BadQuery(f"Cannot bind parameters: {e}") from None
             return materialise(raw, limit)
 
         if timeout is None:
@@ -120,7 +125,19 @@ def materialise(raw: Any, limit: int | None) -> QueryResult:
 
 
 def _syntax_message(message: str) -> str:
-    return "SPARQL syntax " + message if message.startswith("error") else message
+    # pyoxigraph says "error at L:C: expected one of ..." and lists character classes as ranges of
+    # code points; keep the position and the named alternatives, summarise the ranges.
+    m = re.match(r"error at (\d+):(\d+): (.*)", message, re.DOTALL)
+    if not m:
+        return message
+    line, column, rest = m.groups()
+    expected = [part for part in re.split(r",\s*(?=[\"'\[A-Za-z])", rest.removeprefix("expected one of "))
+                if not part.startswith("[")]
+    rest = rest.replace("Prefix not found", "a declared prefix")
+    if rest.startswith("expected one of "):
+        ranges = "[" in rest
+        rest = "expected one of " + ", ".join(expected[:25]) + (", or a name or number" if ranges else "")
+    return f"SPARQL syntax error at line {line}, column {column}: {' '.join(rest.split())}"
 
 
 def _position(message: str) -> dict[str, int] | None:
@@ -138,9 +155,16 @@ class _Runner:
     """A small pool of daemon threads; a thread whose task passes its deadline is given up and replaced."""
 
     def __init__(self, size: int = 4) -> None:
+        self._size = size
+        self._start()
+
+    def _start(self) -> None:
+        # Threads do not survive fork(): a server that loads the store before forking its workers
+        # (gunicorn's preload_app) needs fresh threads, queue and lock in each worker.
+        self._pid = os.getpid()
         self._tasks: queue.SimpleQueue[tuple[Callable[[], Any], _Slot]] = queue.SimpleQueue()
         self._lock = threading.Lock()
-        for _ in range(size):
+        for _ in range(self._size):
             self._spawn()
 
     def _spawn(self) -> None:
@@ -158,6 +182,8 @@ class _Runner:
                 return  # its caller gave up; a replacement thread was already started
 
     def run(self, fn: Callable[[], Any], timeout: float) -> Any:
+        if self._pid != os.getpid():
+            self._start()
         slot = _Slot()
         self._tasks.put((fn, slot))
         if not slot.done.wait(timeout):
