@@ -1,0 +1,384 @@
+"""The named-query catalogue: loads queries/*.rq, binds parameters safely, runs them.
+
+Each ``.rq`` file starts with a header in comments::
+
+    # name: produced-by
+    # title: What did an organisation produce?
+    # description: Milestones an organisation produced, ...
+    # param: org | iri aikg:Organisation | required | example: DeepMind | The producing organisation.
+    # param: subsidiaries | boolean | default: false | Include its subsidiaries' milestones.
+    # column: milestone | iri | The milestone.
+    # column: date | date | optional | When it happened.
+    # formats: json, csv, srj, srx, rq
+
+Parameter types: ``iri [class]`` (a label, CURIE or IRI, resolved through :mod:`aikg.search`),
+``string``, ``integer``, ``year``, ``boolean`` and ``date``; flags ``required`` and ``repeat``;
+``default:``, ``example:``, ``min:``, ``max:`` and ``choices:`` settings. Values become RDF terms
+(IRIs checked, literals escaped by pyoxigraph) written as a ``VALUES`` block at the top of the WHERE
+pattern, never pasted into the text. The same block works on every store (pyoxigraph's own
+substitutions would need each parameter projected), and the text that runs is the text shown to
+the user: :meth:`NamedQuery.instantiate` is the query behind every answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from aikg.errors import BadRequest, NotFound
+from aikg.namespaces import PREFIXES, XSD
+from aikg.search import resolve
+from aikg.store import Solutions, Store, Term
+
+KINDS = ("iri", "string", "integer", "year", "boolean", "date")
+COLUMN_KINDS = ("iri", "string", "integer", "number", "boolean", "date")
+FORMATS = ("json", "csv", "srj", "srx", "rq")
+RESERVED = {"format", "limit"}
+YEAR_RANGE = (-9999, 9999)
+_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+_PARAM = re.compile(r"^[a-z][a-z0-9_]*$")
+_DATE = re.compile(r"^-?\d{4}(-\d{2}(-\d{2})?)?$")
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter of a named query, as its header declares it."""
+
+    name: str
+    kind: str
+    description: str = ""
+    class_iri: str | None = None
+    required: bool = False
+    repeat: bool = False
+    default: str | None = None
+    example: str | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple[str, ...] = ()
+
+    def bounds(self) -> tuple[int | None, int | None]:
+        """Return the smallest and largest value a number may take (a year is four digits at most)."""
+        if self.kind == "year":
+            return (
+                YEAR_RANGE[0] if self.minimum is None else self.minimum,
+                YEAR_RANGE[1] if self.maximum is None else self.maximum,
+            )
+        return self.minimum, self.maximum
+
+    def to_term(self, store: Store, text: str) -> Term:
+        """Turn one value as typed by a user into an RDF term, or raise BadRequest saying why not."""
+        raw = text.strip()
+        if self.kind == "iri":
+            try:
+                return ox.NamedNode(resolve(store, raw, self.class_iri))
+            except BadRequest as e:
+                details = {"parameter": self.name, **e.details} if isinstance(e.details, dict) else e.details
+                raise BadRequest(f"Parameter {self.name!r}: {e.message}", details=details) from None
+        if self.choices and raw not in self.choices:
+            raise BadRequest(f"Parameter {self.name!r} must be one of {', '.join(self.choices)}; got {raw!r}.")
+        if self.kind in ("integer", "year"):
+            if not re.fullmatch(r"[+-]?\d{1,9}", raw):
+                raise BadRequest(f"Parameter {self.name!r} must be a whole number; got {raw!r}.")
+            number = int(raw)
+            low, high = self.bounds()
+            if low is not None and number < low:
+                raise BadRequest(f"Parameter {self.name!r} must be at least {low}; got {number}.")
+            if high is not None and number > high:
+                raise BadRequest(f"Parameter {self.name!r} must be at most {high}; got {number}.")
+            return ox.Literal(str(number), datatype=ox.NamedNode(XSD + "integer"))
+        if self.kind == "boolean":
+            word = raw.lower()
+            if word not in _TRUE | _FALSE:
+                raise BadRequest(f"Parameter {self.name!r} must be true or false; got {raw!r}.")
+            return ox.Literal("true" if word in _TRUE else "false", datatype=ox.NamedNode(XSD + "boolean"))
+        if self.kind == "date":
+            if not _DATE.match(raw):
+                raise BadRequest(f"Parameter {self.name!r} must be a date: YYYY, YYYY-MM or YYYY-MM-DD; got {raw!r}.")
+            kind = {4: "gYear", 7: "gYearMonth"}.get(len(raw.lstrip("-")), "date")
+            try:
+                return ox.Literal(raw, datatype=ox.NamedNode(XSD + kind))
+            except ValueError:
+                raise BadRequest(f"Parameter {self.name!r}: {raw!r} is not a valid date.") from None
+        if not raw:
+            raise BadRequest(f"Parameter {self.name!r} must not be empty.")
+        return ox.Literal(raw)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column (projected variable) of a named query's answer."""
+
+    name: str
+    kind: str
+    description: str = ""
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Binding:
+    """Parameters bound as RDF terms: one term each, or several for a repeating parameter."""
+
+    values: dict[str, list[Term]] = field(default_factory=dict)
+    texts: dict[str, list[str]] = field(default_factory=dict)
+    repeats: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A SPARQL query with a name, a title, a description, typed parameters and declared columns."""
+
+    name: str
+    title: str
+    description: str
+    text: str
+    parameters: tuple[Parameter, ...]
+    columns: tuple[Column, ...]
+    formats: tuple[str, ...] = FORMATS
+
+    def parameter(self, name: str) -> Parameter | None:
+        """Return the parameter called `name`, if any."""
+        return next((p for p in self.parameters if p.name == name), None)
+
+    def bind(self, store: Store, given: Mapping[str, Sequence[str]]) -> Binding:
+        """Check and convert the given values (name -> list of strings) into RDF terms, using defaults.
+
+        Unknown, missing, empty or malformed parameters raise :class:`BadRequest` (a form that sends
+        empty fields should drop them first: see :func:`drop_empty`).
+        """
+        unknown = sorted(set(given) - {p.name for p in self.parameters} - RESERVED)
+        if unknown:
+            takes = ", ".join(p.name for p in self.parameters) or "no parameters"
+            raise BadRequest(f"Unknown parameter {', '.join(map(repr, unknown))} for {self.name}; it takes {takes}.")
+        values: dict[str, list[Term]] = {}
+        texts: dict[str, list[str]] = {}
+        repeats = frozenset(p.name for p in self.parameters if p.repeat)
+        for p in self.parameters:
+            raw = list(given.get(p.name, []))
+            if any(not v.strip() for v in raw):
+                raise BadRequest(f"Parameter {p.name!r} is empty; give a value or leave it out.")
+            if not raw and p.default is not None:
+                raw = [p.default]
+            if not raw:
+                if p.required:
+                    hint = f" (for example {p.name}={p.example})" if p.example else ""
+                    raise BadRequest(f"Parameter {p.name!r} is required{hint}: {p.description}")
+                continue
+            if len(raw) > 1 and not p.repeat:
+                raise BadRequest(f"Parameter {p.name!r} takes one value; got {len(raw)}.")
+            if len(raw) > 100:
+                raise BadRequest(f"Parameter {p.name!r} takes at most 100 values.")
+            values[p.name] = [p.to_term(store, v) for v in raw]
+            texts[p.name] = raw
+        return Binding(values, texts, repeats)
+
+    def instantiate(self, binding: Binding) -> str:
+        """Return the query text with the bound parameters written in as VALUES at the top of its WHERE.
+
+        The result is the exact query that gives this answer, runnable at any SPARQL endpoint.
+        """
+        blocks: list[str] = []
+        single = {k: v[0] for k, v in binding.values.items() if k not in binding.repeats}
+        if single:
+            names = " ".join(f"?{k}" for k in single)
+            row = " ".join(_term_sparql(t) for t in single.values())
+            blocks.append(f"VALUES ({names}) {{ ({row}) }}")
+        for name, terms in binding.values.items():
+            if name in binding.repeats:
+                blocks.append(f"VALUES ?{name} {{ {' '.join(_term_sparql(t) for t in terms)} }}")
+        return _insert_after_where(self.text, blocks) if blocks else self.text
+
+    def run(
+        self, store: Store, binding: Binding, *, timeout: float | None = None, limit: int | None = None
+    ) -> Solutions:
+        """Run the instantiated query: what runs is exactly what :meth:`instantiate` shows."""
+        result = store.query(self.instantiate(binding), timeout=timeout, limit=limit)
+        if not isinstance(result, Solutions):
+            raise TypeError(f"named query {self.name} is not a SELECT query")
+        return result
+
+
+def drop_empty(given: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """Drop the empty values an HTML form sends for the fields left blank."""
+    kept = {k: [v for v in vs if v.strip()] for k, vs in given.items()}
+    return {k: vs for k, vs in kept.items() if vs}
+
+
+def _term_sparql(term: Term) -> str:
+    # pyoxigraph writes terms in N-Triples syntax, escaping quotes, backslashes and line breaks,
+    # which SPARQL reads back as the same term.
+    return str(term)
+
+
+_TOKEN = re.compile(
+    r"""(?P<comment>\#[^\n]*)
+      | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+                  |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+      | (?P<iri><[^<>"{}|^`\\\s]*>)
+      | (?P<brace>\{)
+      | (?P<other>.)""",
+    re.VERBOSE | re.DOTALL,
+)
+
+
+def _insert_after_where(text: str, blocks: Sequence[str]) -> str:
+    """Insert lines right after the first '{' outside comments, strings and IRIs: a SELECT's WHERE."""
+    for m in _TOKEN.finditer(text):
+        if m.lastgroup == "brace":
+            at = m.end()
+            lines = "".join(f"\n  {b}" for b in blocks)
+            return text[:at] + lines + text[at:]
+    raise ValueError("query has no WHERE clause")
+
+
+# ---------------------------------------------------------------------------------------------- loading
+
+
+class HeaderError(ValueError):
+    """A .rq header that does not follow the documented form."""
+
+
+def _expand_class(curie_or_iri: str) -> str:
+    prefix, sep, local = curie_or_iri.partition(":")
+    if sep and prefix in PREFIXES:
+        return PREFIXES[prefix] + local
+    return curie_or_iri.strip("<>")
+
+
+def _parse_param(spec: str, where: str) -> Parameter:
+    parts = [s.strip() for s in spec.split("|")]
+    if len(parts) < 2:
+        raise HeaderError(f"{where}: a param line needs at least 'name | type'")
+    name, kind_spec, rest = parts[0], parts[1].split(), parts[2:]
+    if not _PARAM.match(name) or name in RESERVED:
+        raise HeaderError(f"{where}: bad parameter name {name!r}")
+    if not kind_spec or kind_spec[0] not in KINDS:
+        raise HeaderError(f"{where}: parameter {name} has unknown type {parts[1]!r}; use one of {', '.join(KINDS)}")
+    kw: dict[str, object] = {"name": name, "kind": kind_spec[0]}
+    if len(kind_spec) > 1:
+        kw["class_iri"] = _expand_class(kind_spec[1])
+    description: list[str] = []
+    for item in rest:
+        key, sep, value = item.partition(":")
+        key = key.strip().lower()
+        if item in ("required", "repeat"):
+            kw[item] = True
+        elif sep and key in ("default", "example"):
+            kw[key] = value.strip()
+        elif sep and key in ("min", "max"):
+            kw["minimum" if key == "min" else "maximum"] = int(value)
+        elif sep and key == "choices":
+            kw["choices"] = tuple(c.strip() for c in value.split(","))
+        else:
+            description.append(item)
+    kw["description"] = " | ".join(description)
+    return Parameter(**kw)  # type: ignore[arg-type]
+
+
+def _parse_column(spec: str, where: str) -> Column:
+    parts = [s.strip() for s in spec.split("|")]
+    if len(parts) < 2 or parts[1] not in COLUMN_KINDS:
+        raise HeaderError(f"{where}: a column line is 'name | {'/'.join(COLUMN_KINDS)} [| optional] | description'")
+    optional = "optional" in parts[2:]
+    description = " | ".join(p for p in parts[2:] if p != "optional")
+    return Column(parts[0], parts[1], description, optional)
+
+
+def parse(text: str, where: str = "<query>") -> NamedQuery:
+    """Read a named query from the text of a .rq file."""
+    fields: dict[str, list[str]] = {}
+    params: list[Parameter] = []
+    columns: list[Column] = []
+    last: str | None = None
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            if line.strip():
+                break
+            continue
+        body = line[1:]
+        m = re.match(r"^\s?([a-z]+):\s?(.*)$", body)
+        if m and m.group(1) in ("name", "title", "description", "param", "column", "formats"):
+            key, value = m.group(1), m.group(2).strip()
+            if key == "param":
+                params.append(_parse_param(value, where))
+            elif key == "column":
+                columns.append(_parse_column(value, where))
+            else:
+                fields.setdefault(key, []).append(value)
+            last = key
+        elif last == "description" and body.startswith("  "):
+            fields["description"].append(body.strip())
+        else:
+            last = None
+    for key in ("name", "title", "description"):
+        if key not in fields:
+            raise HeaderError(f"{where}: the header has no {key!r}")
+    name = fields["name"][0]
+    if not _NAME.match(name):
+        raise HeaderError(f"{where}: bad query name {name!r}")
+    formats = tuple(f.strip() for f in ",".join(fields.get("formats", [])).split(",") if f.strip()) or FORMATS
+    if set(formats) - set(FORMATS):
+        raise HeaderError(f"{where}: unknown formats {sorted(set(formats) - set(FORMATS))}")
+    if not columns:
+        raise HeaderError(f"{where}: the header declares no columns")
+    return NamedQuery(
+        name=name,
+        title=fields["title"][0],
+        description=" ".join(fields["description"]),
+        text=text,
+        parameters=tuple(params),
+        columns=tuple(columns),
+        formats=formats,
+    )
+
+
+class Catalogue:
+    """The named queries, in file-name order."""
+
+    def __init__(self, queries: Sequence[NamedQuery]) -> None:
+        self._queries = {q.name: q for q in queries}
+        if len(self._queries) != len(queries):
+            raise HeaderError("two queries share a name")
+
+    def __iter__(self) -> Iterator[NamedQuery]:
+        return iter(self._queries.values())
+
+    def __len__(self) -> int:
+        return len(self._queries)
+
+    def names(self) -> list[str]:
+        """Return the query names."""
+        return list(self._queries)
+
+    def get(self, name: str) -> NamedQuery:
+        """Return a query by name, or raise NotFound listing the names."""
+        try:
+            return self._queries[name]
+        except KeyError:
+            raise NotFound(
+                f"No named query {name!r}. Named queries: {', '.join(self._queries)}.",
+                details={"queries": list(self._queries)},
+            ) from None
+
+
+def load(folder: Path | None = None) -> Catalogue:
+    """Read every .rq file of a folder (the shipped queries by default)."""
+    if folder is not None:
+        files = sorted(folder.glob("*.rq"))
+        return Catalogue([parse(p.read_text(encoding="utf-8"), str(p)) for p in files])
+    root = resources.files("aikg") / "queries"
+    entries = sorted((e for e in root.iterdir() if e.name.endswith(".rq")), key=lambda e: e.name)
+    return Catalogue([parse(e.read_text(encoding="utf-8"), e.name) for e in entries])
+
+
+@cache
+def shipped() -> Catalogue:
+    """Return the shipped catalogue, read once per process."""
+    return load()

@@ -1,0 +1,164 @@
+"""The named-query catalogue: headers, parameter binding, instantiation and safety against injection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from aikg import catalogue as cat
+from aikg.errors import BadRequest, NotFound
+from aikg.loader import build_memory_store, sources
+from aikg.namespaces import ONTOLOGY, RESOURCE
+from aikg.resources import default_ontology
+from aikg.store import Solutions
+
+TINY = Path(__file__).parent / "data" / "tiny.ttl"
+
+R = RESOURCE
+
+SAMPLE = """# name: sample
+# title: A sample
+# description: First line
+#   and its continuation.
+# param: org | iri aikg:Organisation | required | example: Test DeepMind | The organisation.
+# param: tag | string | repeat | Tags.
+# param: depth | integer | default: 3 | min: 1 | max: 5 | How deep.
+# param: flag | boolean | default: false | A switch.
+# param: when | date | When.
+# column: thing | iri | A thing.
+# column: label | string | optional | Its label.
+# formats: json, csv
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?thing ?label WHERE {
+  ?thing rdfs:label ?label FILTER(CONTAINS(STR(?label), "{ not a brace }"))
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def store():
+    return build_memory_store(sources([TINY], default_ontology()))
+
+
+def test_header_is_parsed():
+    q = cat.parse(SAMPLE)
+    assert q.name == "sample" and q.title == "A sample"
+    assert q.description == "First line and its continuation."
+    org, tag, depth, flag, when = q.parameters
+    assert (org.kind, org.class_iri, org.required) == ("iri", ONTOLOGY + "Organisation", True)
+    assert org.example == "Test DeepMind"
+    assert tag.repeat and not tag.required
+    assert (depth.default, depth.minimum, depth.maximum) == ("3", 1, 5)
+    assert flag.kind == "boolean" and when.kind == "date"
+    assert [(c.name, c.kind, c.optional) for c in q.columns] == [("thing", "iri", False), ("label", "string", True)]
+    assert q.formats == ("json", "csv")
+
+
+@pytest.mark.parametrize("bad", [
+    SAMPLE.replace("# name: sample", "# name: Bad Name"),
+    SAMPLE.replace("| integer |", "| float |"),
+    SAMPLE.replace("# param: when | date", "# param: format | date"),
+    SAMPLE.replace("# formats: json, csv", "# formats: json, pdf"),
+    "\n".join(line for line in SAMPLE.splitlines() if not line.startswith("# column")),
+])
+def test_bad_headers_are_refused(bad):
+    with pytest.raises(cat.HeaderError):
+        cat.parse(bad)
+
+
+def test_bind_converts_and_applies_defaults(store):
+    q = cat.parse(SAMPLE)
+    b = q.bind(store, {"org": ["test deepmind"], "tag": ["a", "b"], "when": ["2014-01"]})
+    assert b.values["org"] == [ox.NamedNode(R + "Test_DeepMind")]
+    assert [t.value for t in b.values["tag"]] == ["a", "b"]
+    assert b.values["depth"][0] == ox.Literal("3", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+    assert b.values["flag"][0].value == "false"
+    assert b.values["when"][0].datatype.value.endswith("#gYearMonth")
+
+
+@pytest.mark.parametrize("given, message", [
+    ({}, "'org' is required"),
+    ({"org": ["Test DeepMind"], "depth": ["9"]}, "at most 5"),
+    ({"org": ["Test DeepMind"], "depth": ["two"]}, "whole number"),
+    ({"org": ["Test DeepMind"], "flag": ["maybe"]}, "true or false"),
+    ({"org": ["Test DeepMind"], "when": ["14 Jan 2014"]}, "must be a date"),
+    ({"org": ["Test DeepMind", "Test Google"]}, "takes one value"),
+    ({"org": ["Test DeepMind"], "orgg": ["x"]}, "Unknown parameter"),
+    ({"org": ["Test Volodymyr Mnih"]}, "No organisation"),
+])
+def test_bad_values_are_refused(store, given, message):
+    with pytest.raises(BadRequest, match=message):
+        cat.parse(SAMPLE).bind(store, given)
+
+
+def test_empty_values_are_refused_but_forms_can_drop_them(store):
+    given = {"org": ["Test DeepMind"], "when": [""], "tag": ["", " "]}
+    with pytest.raises(BadRequest, match="empty"):
+        cat.parse(SAMPLE).bind(store, given)
+    assert cat.drop_empty(given) == {"org": ["Test DeepMind"]}
+    b = cat.parse(SAMPLE).bind(store, cat.drop_empty(given))
+    assert "when" not in b.values and "tag" not in b.values
+
+
+def test_instantiate_writes_values_after_the_where_brace(store):
+    q = cat.parse(SAMPLE)
+    text = q.instantiate(q.bind(store, {"org": ["Test DeepMind"], "tag": ["x", 'say "hi"']}))
+    head, _, body = text.partition("WHERE {")
+    assert "VALUES" not in head
+    first = body.strip().splitlines()[0]
+    assert first.startswith("VALUES (?org ?depth ?flag)")
+    assert '"say \\"hi\\""' in body
+    # The brace inside the string literal was not mistaken for the WHERE clause.
+    assert body.index("VALUES") < body.index("{ not a brace }")
+
+
+EVIL = ['"} ; DROP ALL #', "<http://x> } ; DROP ALL ; #", "x\" } INSERT DATA { <a> <b> <c> } #"]
+
+
+@pytest.mark.parametrize("evil", EVIL)
+def test_injection_attempts_change_nothing(store, evil):
+    before = len(store)
+    q = cat.parse(SAMPLE)
+    # As a string parameter the text becomes one escaped literal: the query runs and finds nothing.
+    b = q.bind(store, {"org": ["Test DeepMind"], "tag": [evil]})
+    result = q.run(store, b)
+    assert isinstance(result, Solutions)
+    assert b.values["tag"][0].value == evil
+    # As an IRI parameter it names no resource: a clear refusal.
+    with pytest.raises(BadRequest):
+        q.bind(store, {"org": [evil]})
+    assert len(store) == before
+
+
+def test_running_is_running_the_instantiated_text(store):
+    q = cat.shipped().get("produced-by")
+    b = q.bind(store, {"org": ["aikgr:Test_DeepMind"]})
+    by_catalogue = q.run(store, b)
+    by_text = store.query(q.instantiate(b))
+    assert by_catalogue.rows == by_text.rows
+    assert {row[0].value for row in by_catalogue.rows} == {R + "Test_DQN_2013", R + "Test_AlphaGo_2016"}
+
+
+def test_shipped_catalogue_loads_with_twenty_or_more_queries():
+    queries = cat.shipped()
+    assert len(queries) >= 20
+    for q in queries:
+        assert q.title and q.description and q.columns
+        assert q.text.count("VALUES") == 0, f"{q.name}: parameters are bound by the catalogue, not written in"
+
+
+def test_declared_columns_are_the_projected_variables(store):
+    # Run each query with its parameters as lenient as the tiny graph allows, to read the projection.
+    for q in cat.shipped():
+        text = q.instantiate(cat.Binding())
+        result = store.query(text)
+        assert isinstance(result, Solutions)
+        assert result.variables == [c.name for c in q.columns], q.name
+
+
+def test_unknown_query_is_not_found():
+    with pytest.raises(NotFound) as info:
+        cat.shipped().get("no-such-query")
+    assert "produced-by" in info.value.details["queries"]

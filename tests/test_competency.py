@@ -1,0 +1,268 @@
+"""The graph's competency questions: every named query answers a question about the shipped data, and the
+expected answers come from the reference facts (/work/shared/reference/facts.md), not from running the query.
+Resources are named by the slugs of data/milestones.ttl."""
+
+from __future__ import annotations
+
+import pytest
+
+from aikg import catalogue as cat
+from aikg.app import get_store
+from aikg.namespaces import RESOURCE
+
+R = RESOURCE
+
+
+@pytest.fixture(scope="module")
+def ask(full_app):
+    store = get_store(full_app)
+
+    def run(name: str, **params) -> list[dict]:
+        query = cat.shipped().get(name)
+        given = {k: v if isinstance(v, list) else [str(v)] for k, v in params.items()}
+        result = query.run(store, query.bind(store, given))
+        names = result.variables
+        return [{n: (None if t is None else t.value) for n, t in zip(names, row, strict=True)} for row in result.rows]
+
+    return run
+
+
+def column(rows, name):
+    return [r[name] for r in rows]
+
+
+def test_every_query_has_a_competency_test():
+    tested = {n[len("test_"):].split("__")[0].replace("_", "-") for n in globals() if n.startswith("test_")}
+    missing = set(cat.shipped().names()) - tested
+    assert not missing, f"queries without a competency test: {sorted(missing)}"
+
+
+def test_produced_by(ask):
+    rows = ask("produced-by", org="DeepMind")
+    by = {r["milestone"]: r["date"] for r in rows}
+    # DQN (arXiv December 2013), the Lee Sedol match (March 2016), AlphaGo Zero (Nature, 19 October 2017).
+    assert set(by) == {R + "DQN_masters_Atari_2013", R + "AlphaGo_defeats_Lee_Sedol_2016",
+                       R + "AlphaGo_Zero_learns_from_scratch_2017"}
+    assert by[R + "DQN_masters_Atari_2013"].startswith("2013-12")
+    assert by[R + "AlphaGo_defeats_Lee_Sedol_2016"].startswith("2016-03")
+    assert by[R + "AlphaGo_Zero_learns_from_scratch_2017"] == "2017-10-19"
+    assert column(rows, "milestone")[0] == R + "DQN_masters_Atari_2013"  # oldest first
+
+
+def test_produced_by__subsidiaries_are_time_aware(ask):
+    alone = set(column(ask("produced-by", org="Google"), "milestone"))
+    family = set(column(ask("produced-by", org="Google", subsidiaries="true"), "milestone"))
+    # Google itself: word2vec (2013) and TensorFlow (2015); not DeepMind's work.
+    assert {R + "Word2vec_published_2013", R + "TensorFlow_open-sourced_2015"} <= alone
+    assert R + "AlphaGo_defeats_Lee_Sedol_2016" not in alone
+    # With subsidiaries: DeepMind's 2016 and 2017 work (acquired January 2014) and Google Brain's Transformer ...
+    assert {R + "AlphaGo_defeats_Lee_Sedol_2016", R + "AlphaGo_Zero_learns_from_scratch_2017",
+            R + "Transformer_introduced_2017"} <= family
+    # ... but not DQN (December 2013), which predates the acquisition.
+    assert R + "DQN_masters_Atari_2013" not in family
+
+
+def test_artefacts_by(ask):
+    titles = set(column(ask("artefacts-by", org="Google", kind="paper"), "artefactLabel"))
+    assert titles == {"Efficient Estimation of Word Representations in Vector Space",
+                      "Distributed Representations of Words and Phrases and their Compositionality"}
+    software = column(ask("artefacts-by", org="Google Brain", kind="software"), "artefact")
+    assert R + "TensorFlow" in software
+
+
+def test_contributions(ask):
+    rows = {r["milestone"]: r for r in ask("contributions", person="Ilya Sutskever")}
+    # AlexNet co-author, word2vec NIPS paper co-author, OpenAI co-founder, AlphaGo Nature paper co-author.
+    assert {R + "AlexNet_wins_ILSVRC_2012", R + "Word2vec_published_2013", R + "OpenAI_founded_2015",
+            R + "AlphaGo_defeats_Lee_Sedol_2016"} <= set(rows)
+    alexnet = rows[R + "AlexNet_wins_ILSVRC_2012"]
+    assert "Alex Krizhevsky" in alexnet["collaborators"] and "Geoffrey Hinton" in alexnet["collaborators"]
+    assert "author" in alexnet["roles"]
+    assert "founder" in rows[R + "OpenAI_founded_2015"]["roles"]
+
+
+def test_milestones_between(ask):
+    rows = ask("milestones-between", **{"from": 2014, "to": 2016})
+    assert set(column(rows, "milestone")) == {
+        R + "GANs_introduced_2014", R + "Amazon_Echo_and_Alexa_launched_2014", R + "OpenAI_founded_2015",
+        R + "ResNet_wins_ILSVRC_2015", R + "TensorFlow_open-sourced_2015", R + "AlphaGo_defeats_Lee_Sedol_2016"}
+    years = [int(y) for y in column(rows, "year")]
+    assert years == sorted(years)
+
+
+def test_era_milestones(ask):
+    rows = ask("era-milestones", era="Deep Learning Breakthrough")
+    assert len(rows) == 11
+    assert [int(p) for p in column(rows, "position")] == list(range(1, 12))
+    assert rows[0]["milestone"] == R + "AlexNet_wins_ILSVRC_2012"
+    assert rows[-1]["milestone"] == R + "AlphaGo_Zero_learns_from_scratch_2017"
+    order = column(rows, "milestone")
+    # The Lee Sedol match (March 2016) comes after ResNet (December 2015) and before the Transformer (June 2017).
+    assert order.index(R + "ResNet_wins_ILSVRC_2015") < order.index(R + "AlphaGo_defeats_Lee_Sedol_2016") \
+        < order.index(R + "Transformer_introduced_2017")
+
+
+def test_lineage(ask):
+    rows = {r["ancestor"]: int(r["steps"]) for r in ask("lineage", item="aikgr:AlphaGo_Zero")}
+    # AlphaGo Zero uses ResNet's residual blocks and succeeds AlphaGo.
+    assert rows[R + "ResNet"] == 1 and rows[R + "AlphaGo"] == 1
+    assert max(rows.values()) >= 2  # and it reaches further back, through them
+    shallow = ask("lineage", item="aikgr:AlphaGo_Zero", depth=1)
+    assert {int(r["steps"]) for r in shallow} == {1}
+
+
+def test_influence(ask):
+    rows = {r["descendant"]: int(r["steps"]) for r in ask("influence", item="aikgr:ResNet")}
+    assert rows[R + "AlphaGo_Zero"] == 1
+    milestones = {r["descendant"] for r in ask("influence", item="aikgr:ResNet_wins_ILSVRC_2015")}
+    assert R + "AlphaGo_Zero_learns_from_scratch_2017" in milestones
+
+
+def test_technique_uses(ask):
+    rows = ask("technique-uses", technique="residual connection")
+    relation = {r["item"]: r["relation"] for r in rows}
+    assert relation[R + "ResNet_wins_ILSVRC_2015"] == "introduces"
+    assert relation[R + "AlphaGo_Zero_learns_from_scratch_2017"] == "uses"
+    introduced = {r["item"] for r in ask("technique-uses", technique="residual connection", introduced_only="true")}
+    both = {r["item"] for r in ask("technique-uses", technique=["residual connection", "dropout"])}
+    assert {R + "ResNet_wins_ILSVRC_2015", R + "AlexNet_wins_ILSVRC_2012"} <= both  # AlexNet used dropout
+    assert R + "ResNet_wins_ILSVRC_2015" in introduced and R + "AlphaGo_Zero_learns_from_scratch_2017" not in introduced
+
+
+def test_techniques_introduced(ask):
+    in_2017 = set(column(ask("techniques-introduced", **{"from": 2017, "to": 2017}), "techniqueLabel"))
+    assert {"multi-head attention", "positional encoding"} <= {t.lower() for t in in_2017}
+    in_2013 = {t.lower() for t in column(ask("techniques-introduced", **{"from": 2013, "to": 2013}), "techniqueLabel")}
+    assert {"skip-gram", "continuous bag-of-words"} <= in_2013
+    assert not in_2013 & {"multi-head attention", "positional encoding"}
+
+
+def test_corporate_events(ask):
+    rows = ask("corporate-events", org="DeepMind")
+    kinds = {r["kind"]: r for r in rows}
+    assert kinds["founding"]["date"].startswith("2010")
+    acquisition = kinds["acquisition"]
+    assert acquisition["counterpart"] == R + "Google" and acquisition["date"] == "2014-01-26"
+    assert int(acquisition["reportedAmounts"]) == 4  # Re/code, The Information, The Telegraph, the seed page
+
+
+def test_reported_amounts(ask):
+    rows = ask("reported-amounts", org="DeepMind")
+    figures = sorted((int(float(r["value"])), r["currency"], r["qualifier"]) for r in rows)
+    assert figures == [(400_000_000, "GBP", "at least"), (400_000_000, "USD", "exact"),
+                       (500_000_000, "USD", "about"), (500_000_000, "USD", "at least")]
+    assert all(r["source"] for r in rows)
+    assert any("recode" in r["source"] for r in rows if r["currency"] == "USD" and r["value"].startswith("4"))
+    openai = ask("reported-amounts", org="OpenAI")
+    assert {int(float(r["value"])) for r in openai} == {1_000_000_000}
+
+
+def test_founders(ask):
+    rows = ask("founders", org="OpenAI")
+    founders = set(column(rows, "founderLabel"))
+    assert {"Sam Altman", "Elon Musk", "Ilya Sutskever", "Greg Brockman"} <= founders
+    before = {(r["founderLabel"], r["previous"]) for r in rows if r["previous"]}
+    assert ("Sam Altman", R + "Y_Combinator") in before  # president of Y Combinator from 2014
+    assert ("Ilya Sutskever", R + "Google_Brain") in before  # came from Google Brain
+    assert not any(r["previous"] == R + "OpenAI" for r in rows)
+
+
+def test_benchmark_results(ask):
+    rows = ask("benchmark-results", benchmark="ImageNet", metric="top-5 error rate")
+    values = {float(r["value"]) for r in rows}
+    assert {15.3, 26.2, 3.57, 5.1} <= values
+    by_value = {float(r["value"]): r for r in rows}
+    assert by_value[15.3]["achievedBy"] == R + "AlexNet" and by_value[3.57]["achievedBy"] == R + "ResNet"
+    dates = [r["date"] or "" for r in rows]
+    assert dates == sorted(dates)
+    assert int(by_value[15.3]["rank"]) == 1
+
+
+def test_connecting_people(ask):
+    people = set(column(ask("connecting-people", first="Google Brain", second="OpenAI"), "person"))
+    assert R + "Ilya_Sutskever" in people
+
+
+def test_milestone_counts(ask):
+    rows = ask("milestone-counts")
+    deepmind = {int(r["year"]): int(r["milestones"]) for r in rows if r["organisation"] == R + "DeepMind"}
+    assert deepmind == {2013: 1, 2016: 1, 2017: 1}
+    assert all(2012 <= int(r["year"]) <= 2017 for r in rows)
+    assert not ask("milestone-counts", **{"from": 2018})
+
+
+def test_paper_authors(ask):
+    rows = ask("paper-authors", paper="Attention Is All You Need")
+    assert [int(p) for p in column(rows, "position")] == list(range(1, 9))
+    assert column(rows, "authorLabel")[0] == "Ashish Vaswani"
+    assert column(rows, "authorLabel")[-1] == "Illia Polosukhin"
+    alphago = ask("paper-authors", paper="Mastering the game of Go with deep neural networks and tree search")
+    names = column(alphago, "authorLabel")
+    assert len(names) == 20 and names[0] == "David Silver" and names[-1] == "Demis Hassabis"
+    assert names[14] == "Ilya Sutskever"
+
+
+def test_papers_by_venue(ask):
+    rows = ask("papers-by-venue", venue="Nature")
+    assert {r["doi"] for r in rows} == {"10.1038/nature14236", "10.1038/nature16961", "10.1038/nature24270"}
+    everything = ask("papers-by-venue")
+    assert len(everything) > len(rows)
+
+
+def test_coauthors(ask):
+    rows = ask("coauthors", person="David Silver")
+    shared = {r["coauthorLabel"]: int(r["shared"]) for r in rows}
+    # Antonoglou is on all four: DQN (arXiv and Nature), AlphaGo, AlphaGo Zero.
+    assert shared["Ioannis Antonoglou"] == 4
+    assert shared["Demis Hassabis"] == 3
+    assert rows[0]["coauthorLabel"] == "Ioannis Antonoglou"
+    assert "David Silver" not in shared
+
+
+def test_career(ask):
+    rows = ask("career", person="Ilya Sutskever")
+    orgs = set(column(rows, "organisation"))
+    assert {R + "University_of_Toronto", R + "Google_Brain", R + "OpenAI"} <= orgs
+    openai = next(r for r in rows if r["organisation"] == R + "OpenAI")
+    assert "research director" in openai["role"] and openai["start"].startswith("2015")
+
+
+def test_milestone_people(ask):
+    people = set(column(ask("milestone-people", milestone="aikgr:GANs_introduced_2014"), "personLabel"))
+    assert {"Ian Goodfellow", "Jean Pouget-Abadie", "Mehdi Mirza", "Bing Xu", "David Warde-Farley",
+            "Sherjil Ozair", "Aaron Courville", "Yoshua Bengio"} <= people
+
+
+def test_organisation_people(ask):
+    rows = ask("organisation-people", org="DeepMind")
+    hassabis = next(r for r in rows if r["person"] == R + "Demis_Hassabis" and r["role"])
+    assert "founder" in hassabis["role"] and hassabis["start"].startswith("2010")
+    google = set(column(ask("organisation-people", org="Google", teams="true"), "person"))
+    assert R + "Jeff_Dean" in google and R + "Demis_Hassabis" in google
+    assert R + "Demis_Hassabis" not in set(column(ask("organisation-people", org="Google"), "person"))
+
+
+def test_funders(ask):
+    funders = set(column(ask("funders", org="OpenAI"), "funderLabel"))
+    assert funders == {"Sam Altman", "Greg Brockman", "Reid Hoffman", "Jessica Livingston", "Elon Musk",
+                       "Peter Thiel", "Amazon Web Services", "Infosys", "YC Research"}
+
+
+def test_sub_organisations(ask):
+    rows = {r["organisation"]: r for r in ask("sub-organisations", org="Google")}
+    assert rows[R + "DeepMind"]["how"] == "acquisition" and rows[R + "DeepMind"]["since"].startswith("2014")
+    assert rows[R + "Google_Brain"]["since"].startswith("2011")
+
+
+def test_match_games(ask):
+    rows = ask("match-games", match="AlphaGo versus Lee Sedol")
+    assert [int(n) for n in column(rows, "number")] == [1, 2, 3, 4, 5]
+    assert column(rows, "date") == ["2016-03-09", "2016-03-10", "2016-03-12", "2016-03-13", "2016-03-15"]
+    assert column(rows, "winner") == [R + "AlphaGo"] * 3 + [R + "Lee_Sedol", R + "AlphaGo"]
+    assert "37" in rows[1]["notableMoves"] and "78" in rows[3]["notableMoves"]
+
+
+def test_disputed_values(ask):
+    rows = ask("disputed-values", item="PyTorch")
+    assert sorted(column(rows, "value")) == ["2016", "2017-01"]
+    assert all(r["source"] for r in rows)
