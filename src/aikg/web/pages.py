@@ -1,5 +1,344 @@
-"""(placeholder: filled by its issue)"""
+"""Pages to browse the graph: home, search, timeline, the relationship explorer, paths and the query page.
 
-from flask import Blueprint
+Each view parses its arguments, calls one domain module (home, search, timeline, paths, endpoint) and
+renders a template; the pages work without JavaScript, which only adds autocomplete and a richer editor.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+from flask import Blueprint, current_app, render_template, request
+
+from aikg import home, paths, timeline
+from aikg.app import get_store
+from aikg.endpoint import run_query
+from aikg.errors import AikgError, BadRequest
+from aikg.memo import per_version
+from aikg.namespaces import XSD, curie, sparql_prologue
+from aikg.search import resolve, search
+from aikg.store import Boolean, QueryResult, Solutions, Store, Triples
+from aikg.web.layout import draw
+from aikg.web.urls import local_path
 
 bp = Blueprint("pages", __name__)
+
+#: Rows a results table shows; the downloads hold them all.
+SHOWN_ROWS = 500
+_PLAIN = {XSD + "string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"}
+
+DEFAULT_QUERY = """SELECT ?milestone ?label ?date WHERE {
+  ?milestone a aikg:Milestone ;
+             rdfs:label ?label ;
+             aikg:date ?date .
+}
+ORDER BY ?date
+"""
+
+
+# --------------------------------------------------------------------------------------------------
+# URLs for templates
+# --------------------------------------------------------------------------------------------------
+
+
+def link_to(iri: str) -> str:
+    """Return the URL of the HTML page of an IRI of ours, the IRI itself for an outside http(s) one,
+    or "#" for any other scheme (a javascript: IRI in the data must never become a live link)."""
+    path = local_path(iri)
+    if path is None:
+        return iri if iri.lower().startswith(("https://", "http://")) else "#"
+    if path.rstrip("/") == "/ontology":
+        return f"{request.script_root}/ontology.html"
+    return f"{request.script_root}{path}.html"
+
+
+def _url(path: str, **args: Any) -> str:
+    pairs = [(k, v) for k, v in args.items() if v not in (None, "")]
+    return f"{request.script_root}{path}" + (f"?{urlencode(pairs)}" if pairs else "")
+
+
+@bp.app_template_global()
+def explore_url(iri: str, hops: int = 1) -> str:
+    """Return the explorer URL centred on an IRI."""
+    return _url("/explore", iri=iri, hops=hops)
+
+
+@bp.app_template_global()
+def paths_url(source: str = "", target: str = "") -> str:
+    """Return the path-finder URL from (and to) an IRI or label."""
+    return _url("/paths", **{"from": source, "to": target})
+
+
+@bp.app_template_global()
+def query_url(text: str) -> str:
+    """Return the query page URL with a query filled in."""
+    return _url("/query", query=text)
+
+
+@bp.app_template_global()
+def describe_url(iri: str) -> str:
+    """Return the query page URL running DESCRIBE on an IRI."""
+    return query_url(f"DESCRIBE {ox.NamedNode(iri)}")
+
+
+@bp.app_template_global()
+def sparql_download(text: str, fmt: str) -> str:
+    """Return the endpoint URL that answers a query in a format (json, xml, csv, tsv, ttl, ...)."""
+    return _url("/sparql", query=text, format=fmt)
+
+
+@bp.app_template_global("link_to")
+def _link_to(iri: str) -> str:
+    return link_to(iri)
+
+
+@bp.app_template_global("curie")
+def _curie(iri: str) -> str:
+    return curie(iri)
+
+
+_DATE_TYPES = {XSD + t for t in ("date", "dateTime", "gYear", "gYearMonth")}
+
+
+@bp.app_template_global()
+def literal_when(term: object) -> timeline.When | None:
+    """Return a date literal with its precision, for showing "March 2016" rather than "2016-03"."""
+    if isinstance(term, ox.Literal) and term.datatype.value in _DATE_TYPES:
+        return timeline.when(term)
+    return None
+
+
+@bp.app_template_filter("marked")
+def marked(text: str, needle: str) -> list[tuple[str, bool]]:
+    """Split a text around the first case-insensitive occurrence of `needle`, for <mark> (escaped parts)."""
+    at = text.casefold().find(needle.casefold().strip()) if needle.strip() else -1
+    if at < 0 or len(text.casefold()) != len(text):
+        return [(text, False)]
+    end = at + len(needle.strip())
+    return [(text[:at], False), (text[at:end], True), (text[end:], False)]
+
+
+# --------------------------------------------------------------------------------------------------
+# Pages
+# --------------------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def index() -> str:
+    """Show what the graph holds, the eras and their milestones, and where to go next."""
+    store = get_store()
+    line = timeline.timeline(store)
+    eras = [(era, line.era_entries(era.iri)) for era in line.eras]
+    loose = [e for e in line.entries if e.era is None]
+    return render_template("home.html", stats=home.stats(store), eras=eras, loose=loose)
+
+
+@bp.get("/search")
+def search_page() -> str:
+    """Show the resources whose labels match q, best first."""
+    q = request.args.get("q", "").strip()
+    if len(q) > 200:
+        raise BadRequest("The search text is longer than 200 characters.")
+    hits = search(get_store(), q, limit=50) if q else []
+    return render_template("search.html", q=q, hits=hits)
+
+
+def _resolve_arg(store: Store, name: str, raw: str | None) -> str | None:
+    if raw is None or not raw.strip():
+        return None
+    try:
+        return resolve(store, raw)
+    except BadRequest as e:
+        raise BadRequest(f"{name}: {e.message}", details=e.details) from None
+
+
+@bp.get("/timeline")
+def timeline_page() -> tuple[str, int]:
+    """Show the milestones in time order, filtered by organisation, person, technique and era."""
+    store = get_store()
+    line = timeline.timeline(store)
+    chosen: dict[str, str] = {}
+    error: BadRequest | None = None
+    for facet in timeline.FACETS:
+        try:
+            iri = _resolve_arg(store, facet, request.args.get(facet))
+        except BadRequest as e:
+            error = e
+            continue
+        if iri:
+            chosen[facet] = iri
+    entries = line.filter(**chosen)
+    labels = {facet: line.label(facet, iri) for facet, iri in chosen.items()}
+    page = render_template("timeline.html", line=line, entries=entries, chosen=chosen, labels=labels, error=error)
+    return page, 400 if error else 200
+
+
+def _hops(raw: str | None) -> int:
+    if raw in (None, ""):
+        return 1
+    if raw not in ("1", "2"):
+        raise BadRequest(f"hops must be 1 or 2; got {raw!r}.")
+    return int(raw)
+
+
+@bp.get("/explore")
+def explore_page() -> tuple[str, int]:
+    """Draw the neighbourhood of a resource (1 or 2 links away) as a labelled graph and a list."""
+    store = get_store()
+    hops = _hops(request.args.get("hops"))
+    raw = request.args.get("iri", "")
+    error: BadRequest | None = None
+    hood = drawing = None
+    try:
+        iri = _resolve_arg(store, "iri", raw)
+    except BadRequest as e:
+        error, iri = e, None
+    if iri:
+        hood = paths.neighbourhood(store, iri, hops)
+        drawing = draw(hood)
+    groups = _edge_groups(hood) if hood else []
+    page = render_template("explore.html", raw=raw, hops=hops, hood=hood, drawing=drawing, groups=groups, error=error)
+    return page, 400 if error else 200
+
+
+def _edge_groups(hood: paths.Neighbourhood) -> list[dict[str, Any]]:
+    """Group a neighbourhood's links by property for the list under the drawing."""
+    groups: dict[str, list[paths.Edge]] = {}
+    for e in hood.edges:
+        groups.setdefault(e.property, []).append(e)
+    out: list[dict[str, Any]] = []
+    for p, edges in groups.items():
+        edges.sort(key=lambda e: (hood.vertices[e.subject].label.casefold(), hood.vertices[e.object].label.casefold()))
+        out.append({"property": p, "label": hood.property_labels.get(p, p), "edges": edges})
+    out.sort(key=lambda g: (g["label"].casefold(), g["property"]))
+    return out
+
+
+def _bounded(raw: str | None, name: str, default: int, low: int, high: int) -> int:
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)  # type: ignore[arg-type]
+    except ValueError:
+        raise BadRequest(f"{name} must be a whole number from {low} to {high}; got {raw!r}.") from None
+    if not low <= value <= high:
+        raise BadRequest(f"{name} must be from {low} to {high}; got {value}.")
+    return value
+
+
+@bp.get("/paths")
+def paths_page() -> tuple[str, int]:
+    """Show how two resources are connected: the shortest labelled paths, each with its SPARQL."""
+    store = get_store()
+    source_raw, target_raw = request.args.get("from", ""), request.args.get("to", "")
+    longest = _bounded(request.args.get("max"), "max", 4, 1, paths.MAX_LENGTH)
+    limit = _bounded(request.args.get("limit"), "limit", 10, 1, 50)
+    errors: list[BadRequest] = []
+    ends: list[str | None] = []
+    for name, raw in (("from", source_raw), ("to", target_raw)):
+        try:
+            ends.append(_resolve_arg(store, name, raw))
+        except BadRequest as e:
+            errors.append(e)
+            ends.append(None)
+    source, target = ends
+    found = None
+    if source and target:
+        if source == target:
+            errors.append(BadRequest("from and to name the same resource; pick two different ones."))
+        else:
+            found = paths.find_paths(store, source, target, max_length=longest, limit=limit)
+    page = render_template(
+        "paths.html", source_raw=source_raw, target_raw=target_raw, longest=longest, limit=limit, errors=errors,
+        source=paths.vertex(store, source) if source else None, target=paths.vertex(store, target) if target else None,
+        found=found,
+    )
+    return page, 400 if errors else 200
+
+
+# --------------------------------------------------------------------------------------------------
+# The query page
+# --------------------------------------------------------------------------------------------------
+
+
+@per_version
+def _examples(store: Store) -> list[dict[str, str]]:
+    """Return the named queries as runnable examples, their parameters bound to their examples."""
+    try:
+        from aikg import catalogue
+    except ImportError:  # the catalogue is optional: the page works without examples
+        return []
+    out = []
+    for q in catalogue.shipped():
+        text = q.text
+        given = {p.name: [p.example] for p in q.parameters if p.example and p.required}
+        # When an example does not bind, the query is shown as written: it runs with its parameters unbound.
+        with contextlib.suppress(AikgError):
+            text = q.instantiate(q.bind(store, given))
+        out.append({"name": q.name, "title": q.title, "description": q.description, "text": text})
+    return out
+
+
+@bp.route("/query", methods=["GET", "POST"])
+def query_page() -> tuple[str, int]:
+    """Show the SPARQL editor, run the query it holds, and show the answer as a table with downloads."""
+    store = get_store()
+    text = request.values.get("query")
+    result: QueryResult | None = None
+    error: AikgError | None = None
+    if text is not None and text.strip():
+        try:
+            result = run_query(store, text, settings=current_app.config)
+        except AikgError as e:
+            error = e
+    shown = text if text is not None else sparql_prologue() + "\n" + DEFAULT_QUERY
+    page = render_template(
+        "query.html", text=shown, ran=text if result is not None else None, result=result, table=_table(result),
+        error=error, examples=_examples(store), formats=_download_formats(result),
+    )
+    return page, (error.status_code if error else 200)
+
+
+def _download_formats(result: QueryResult | None) -> list[tuple[str, str]]:
+    if isinstance(result, Triples):
+        return [("ttl", "Turtle"), ("nt", "N-Triples"), ("jsonld", "JSON-LD"), ("rdf", "RDF/XML")]
+    if isinstance(result, Boolean):
+        return [("json", "JSON"), ("xml", "XML")]
+    return [("json", "JSON"), ("xml", "XML"), ("csv", "CSV"), ("tsv", "TSV")]
+
+
+def _cell(term: object, label: object = None) -> dict[str, Any]:
+    """Describe one term for a table cell: text, link, datatype or language."""
+    if term is None:
+        return {"text": ""}
+    if isinstance(term, ox.NamedNode):
+        text = label.value if isinstance(label, ox.Literal) else curie(term.value)
+        return {"text": text, "href": link_to(term.value), "iri": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"text": f"_:{term.value}"}
+    assert isinstance(term, ox.Literal)
+    datatype = term.datatype.value
+    return {"text": term.value, "lang": term.language or None,
+            "datatype": None if datatype in _PLAIN else curie(datatype)}
+
+
+def _table(result: QueryResult | None) -> dict[str, Any] | None:
+    """Lay out a result for the template; an IRI column shows its neighbour ``<name>Label`` as its text."""
+    if isinstance(result, Solutions):
+        names = result.variables
+        columns = [n for n in names if not (n.endswith("Label") and n[: -len("Label")] in names)]
+        position = {n: i for i, n in enumerate(names)}
+        rows = []
+        for row in result.rows[:SHOWN_ROWS]:
+            rows.append([_cell(row[position[c]], row[position[c + "Label"]] if c + "Label" in position else None)
+                         for c in columns])
+        return {"columns": columns, "rows": rows, "total": len(result.rows), "truncated": result.truncated}
+    if isinstance(result, Triples):
+        rows = [[_cell(t.subject), _cell(t.predicate), _cell(t.object)] for t in result.triples[:SHOWN_ROWS]]
+        return {"columns": ["subject", "predicate", "object"], "rows": rows, "total": len(result.triples),
+                "truncated": result.truncated}
+    return None
+

@@ -1,0 +1,280 @@
+"""The milestones in time order, with the precision of each date kept, and the facets to filter them.
+
+A date typed ``xsd:gYear`` reads "2012", ``xsd:gYearMonth`` "January 2013" and ``xsd:date``
+"9 November 2015": the page never invents a day or a month the data does not state. The whole timeline
+is built with two queries per store version and filtered in memory.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from aikg.memo import per_version
+from aikg.namespaces import XSD, sparql_prologue
+from aikg.paths import fallback_label
+from aikg.search import index
+from aikg.store import Solutions, Store
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+_DATE = re.compile(r"^(-?\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
+FACETS = ("org", "person", "technique", "era")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A labelled resource."""
+
+    iri: str
+    label: str
+
+
+@dataclass(frozen=True)
+class When:
+    """A date as precise as the data states it: 'year', 'month' or 'day'."""
+
+    lexical: str
+    datatype: str
+    precision: str
+    year: int
+    month: int = 0
+    day: int = 0
+
+    @property
+    def text(self) -> str:
+        """Return the date for reading: "2012", "January 2013" or "9 November 2015"."""
+        if self.precision == "day":
+            return f"{self.day} {MONTHS[self.month - 1]} {self.year}"
+        if self.precision == "month":
+            return f"{MONTHS[self.month - 1]} {self.year}"
+        return str(self.year)
+
+    @property
+    def machine(self) -> str:
+        """Return the value for an HTML time element (YYYY, YYYY-MM or YYYY-MM-DD)."""
+        if self.precision == "day":
+            return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+        if self.precision == "month":
+            return f"{self.year:04d}-{self.month:02d}"
+        return f"{self.year:04d}"
+
+
+def when(literal: ox.Literal) -> When | None:
+    """Read a date literal keeping its precision (gYear, gYearMonth, date, dateTime); None if unreadable."""
+    found = _DATE.match(literal.value.strip())
+    if not found:
+        return None
+    year = int(found.group(1))
+    month = int(found.group(2) or 0)
+    day = int(found.group(3) or 0)
+    datatype = literal.datatype.value
+    if datatype == XSD + "gYear" or not 1 <= month <= 12:
+        return When(literal.value, datatype, "year", year)
+    if datatype == XSD + "gYearMonth" or not 1 <= day <= 31:
+        return When(literal.value, datatype, "month", year, month)
+    return When(literal.value, datatype, "day", year, month, day)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One milestone on the timeline."""
+
+    iri: str
+    label: str
+    description: str
+    when: When | None
+    year: int | None
+    era: Ref | None
+    organisations: tuple[Ref, ...] = ()
+    people: tuple[Ref, ...] = ()
+    techniques: tuple[Ref, ...] = ()
+    about: tuple[Ref, ...] = ()
+    #: Organisations a filter matches: the producers and the organisations they belong to.
+    organisation_keys: frozenset[str] = frozenset()
+
+    def sort_key(self) -> tuple[int, int, int, str]:
+        """Order by date (a year alone comes first in its year), then by label."""
+        if self.when is not None:
+            return (self.when.year, self.when.month, self.when.day, self.label.casefold())
+        return (self.year if self.year is not None else 99999, 0, 0, self.label.casefold())
+
+
+@dataclass(frozen=True)
+class Era:
+    """An era with its years."""
+
+    iri: str
+    label: str
+    description: str
+    start: int | None
+    end: int | None
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A value one can filter by, with how many milestones have it."""
+
+    iri: str
+    label: str
+    count: int
+
+
+@dataclass
+class Timeline:
+    """All milestones in order, the eras, and the filter values."""
+
+    entries: list[Entry]
+    eras: list[Era]
+    facets: dict[str, list[Facet]] = field(default_factory=dict)
+
+    def era_entries(self, era: str) -> list[Entry]:
+        """Return the milestones of one era, in order."""
+        return [e for e in self.entries if e.era is not None and e.era.iri == era]
+
+    def filter(self, *, org: str | None = None, person: str | None = None, technique: str | None = None,
+               era: str | None = None) -> list[Entry]:
+        """Return the milestones matching every given filter (IRIs), in order."""
+        out = []
+        for e in self.entries:
+            if org and org not in e.organisation_keys:
+                continue
+            if person and person not in {r.iri for r in e.people}:
+                continue
+            if technique and technique not in {r.iri for r in e.techniques}:
+                continue
+            if era and (e.era is None or e.era.iri != era):
+                continue
+            out.append(e)
+        return out
+
+    def label(self, facet: str, iri: str) -> str:
+        """Return the label of a filter value."""
+        for f in self.facets.get(facet, []):
+            if f.iri == iri:
+                return f.label
+        return fallback_label(iri)
+
+
+_PROLOGUE = sparql_prologue()
+
+_MILESTONES = _PROLOGUE + """SELECT ?m ?date ?year ?era WHERE {
+  ?m a aikg:Milestone .
+  OPTIONAL { ?m aikg:date ?date }
+  OPTIONAL { ?m aikg:year ?year }
+  OPTIONAL { ?m aikg:era ?era }
+}"""
+
+# Who and what each milestone involves: its producers (and theirs, for the about-artefacts), the
+# organisations those belong to (for filtering), its contributors and paper authors, its techniques.
+_FACETS = _PROLOGUE + """SELECT DISTINCT ?m ?k ?x WHERE {
+  ?m a aikg:Milestone .
+  { ?m aikg:producedBy ?x BIND("org" AS ?k) }
+  UNION { ?m aikg:producedBy/aikg:parentOrganisation+ ?x BIND("orgup" AS ?k) }
+  UNION { ?m aikg:contributor ?x BIND("person" AS ?k) }
+  UNION { ?m aikg:paper/aikg:author ?x BIND("author" AS ?k) }
+  UNION { ?m aikg:uses ?x BIND("technique" AS ?k) }
+  UNION { ?m aikg:about ?x BIND("about" AS ?k) }
+  FILTER(isIRI(?x))
+}"""
+
+_ERAS = _PROLOGUE + """SELECT ?e ?start ?end WHERE {
+  ?e a aikg:Era .
+  OPTIONAL { ?e aikg:startYear ?start }
+  OPTIONAL { ?e aikg:endYear ?end }
+}"""
+
+
+def _int(term: object) -> int | None:
+    if isinstance(term, ox.Literal):
+        try:
+            return int(term.value)
+        except ValueError:
+            return None
+    return None
+
+
+@per_version
+def timeline(store: Store) -> Timeline:
+    """Build the timeline of a store (cached per data version)."""
+    idx = index(store)
+
+    def ref(iri: str) -> Ref:
+        entry = idx.entries.get(iri)
+        return Ref(iri, entry.label if entry else fallback_label(iri))
+
+    def described(iri: str) -> str:
+        entry = idx.entries.get(iri)
+        return entry.description if entry else ""
+
+    rows = store.query(_MILESTONES)
+    assert isinstance(rows, Solutions)
+    dates: dict[str, When | None] = {}
+    years: dict[str, int | None] = {}
+    eras_of: dict[str, str | None] = {}
+    for m, date, year, era in rows.rows:
+        if not isinstance(m, ox.NamedNode):
+            continue
+        iri = m.value
+        parsed = when(date) if isinstance(date, ox.Literal) else None
+        previous = dates.get(iri)
+        order = {"year": 0, "month": 1, "day": 2}
+        if iri not in dates or (parsed and (previous is None or order[parsed.precision] > order[previous.precision])):
+            dates[iri] = parsed
+        years[iri] = years.get(iri) or _int(year)
+        eras_of[iri] = eras_of.get(iri) or (era.value if isinstance(era, ox.NamedNode) else None)
+
+    facets = store.query(_FACETS)
+    assert isinstance(facets, Solutions)
+    involved: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for m, k, x in facets.rows:
+        if isinstance(m, ox.NamedNode) and k is not None and isinstance(x, ox.NamedNode):
+            involved[m.value][k.value].add(x.value)
+
+    def refs(iris: Iterable[str]) -> tuple[Ref, ...]:
+        return tuple(sorted((ref(i) for i in iris), key=lambda r: r.label.casefold()))
+
+    entries = []
+    for iri in dates:
+        kinds = involved.get(iri, {})
+        when_ = dates[iri]
+        entries.append(Entry(
+            iri=iri,
+            label=ref(iri).label,
+            description=described(iri),
+            when=when_,
+            year=years.get(iri) or (when_.year if when_ else None),
+            era=ref(eras_of[iri]) if eras_of.get(iri) else None,  # type: ignore[arg-type]
+            organisations=refs(kinds.get("org", ())),
+            # Key contributors first, then the other authors of its papers.
+            people=refs(kinds.get("person", ())) + refs(kinds.get("author", set()) - kinds.get("person", set())),
+            techniques=refs(kinds.get("technique", ())),
+            about=refs(kinds.get("about", ())),
+            organisation_keys=frozenset(kinds.get("org", set()) | kinds.get("orgup", set())),
+        ))
+    entries.sort(key=Entry.sort_key)
+
+    era_rows = store.query(_ERAS)
+    assert isinstance(era_rows, Solutions)
+    eras: dict[str, Era] = {}
+    for node, start, end in era_rows.rows:
+        if isinstance(node, ox.NamedNode) and node.value not in eras:
+            eras[node.value] = Era(node.value, ref(node.value).label, described(node.value), _int(start), _int(end))
+    ordered_eras = sorted(eras.values(), key=lambda e: (e.start if e.start is not None else 99999, e.label))
+
+    counts: dict[str, Counter[str]] = {f: Counter() for f in FACETS}
+    for e in entries:
+        counts["org"].update(e.organisation_keys)
+        counts["person"].update(r.iri for r in e.people)
+        counts["technique"].update(r.iri for r in e.techniques)
+        if e.era:
+            counts["era"][e.era.iri] += 1
+    facet_lists = {
+        name: sorted((Facet(i, ref(i).label, n) for i, n in c.items()), key=lambda f: f.label.casefold())
+        for name, c in counts.items()
+    }
+    return Timeline(entries, ordered_eras, facet_lists)

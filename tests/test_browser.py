@@ -1,0 +1,238 @@
+"""The pages in a real browser: headless Chromium through Playwright, against a live server.
+
+Run `scripts/system-deps chromium` once to install the browser. Requests to anything but 127.0.0.1 are
+aborted, so a CDN never slows or breaks a test. Each page is saved as a screenshot in tests/screenshots/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from conftest import LiveServer
+
+from aikg.app import create_app
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+SHOTS = Path(__file__).parent / "screenshots"
+XSS = Path(__file__).parent / "data" / "xss.ttl"
+R = "https://w3id.org/ai-history/resource/"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/system-deps chromium")
+    SHOTS.mkdir(exist_ok=True)
+    print(f"\nscreenshots in {SHOTS}")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield browser
+        browser.close()
+
+
+class Tab:
+    """A page that only reaches 127.0.0.1 and records every dialog (alert, confirm) it is shown."""
+
+    def __init__(self, browser, base: str, width: int = 1280) -> None:
+        self.context = browser.new_context(viewport={"width": width, "height": 900})
+        self.page = self.context.new_page()
+        self.base = base
+        self.dialogs: list[str] = []
+        self.blocked: list[str] = []
+        self.page.route("**/*", self._route)
+        self.page.on("dialog", self._dialog)
+        self.page.set_default_timeout(10_000)
+
+    def _route(self, route) -> None:
+        if urlparse(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            route.abort()
+
+    def _dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def go(self, path: str) -> None:
+        response = self.page.goto(self.base + path)
+        assert response is not None and response.status < 400, path
+
+    def shot(self, name: str) -> None:
+        self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture()
+def tab(browser, live_server):
+    t = Tab(browser, live_server.url)
+    yield t
+    t.close()
+
+
+def test_search_autocomplete_to_alphago_then_follow_an_incoming_link(tab):
+    page = tab.page
+    tab.go("/")
+    tab.shot("home")
+    box = page.locator("#home-search")
+    assert box.get_attribute("role") == "combobox"
+    box.click()
+    box.press_sequentially("alphago", delay=20)
+    listbox = page.locator("#" + box.get_attribute("aria-controls"))
+    listbox.get_by_role("option").first.wait_for()
+    assert box.get_attribute("aria-expanded") == "true"
+    tab.shot("home-autocomplete")
+    box.press("ArrowDown")
+    first = listbox.get_by_role("option").first
+    assert first.get_attribute("aria-selected") == "true"
+    assert box.get_attribute("aria-activedescendant") == first.get_attribute("id")
+    assert first.inner_text().splitlines()[0] == "AlphaGo"
+    box.press("Enter")
+    page.wait_for_url("**/resource/AlphaGo.html")
+    assert page.locator("h1").inner_text() == "AlphaGo"
+    tab.shot("resource-alphago")
+    # AlphaGo Zero builds on AlphaGo: the link is shown on AlphaGo's page, among the links in.
+    incoming = page.locator("section[aria-labelledby=incoming-h]")
+    incoming.get_by_role("link", name="AlphaGo Zero", exact=True).first.click()
+    page.wait_for_url("**/resource/AlphaGo_Zero.html")
+    assert page.locator("h1").inner_text() == "AlphaGo Zero"
+    tab.shot("resource-alphago-zero")
+    assert tab.dialogs == []
+
+
+def test_escape_closes_the_suggestions(tab):
+    page = tab.page
+    tab.go("/search")
+    box = page.locator("#search-q")
+    box.press_sequentially("hinton", delay=20)
+    page.locator("#" + box.get_attribute("aria-controls")).get_by_role("option").first.wait_for()
+    box.press("Escape")
+    assert box.get_attribute("aria-expanded") == "false"
+    box.press("Enter")  # a plain form submit: the results page
+    page.wait_for_url("**/search?q=hinton")
+    assert page.get_by_role("link", name="Geoffrey Hinton").count() >= 1
+    tab.shot("search-hinton")
+
+
+def test_timeline_filtered_by_deepmind(tab):
+    page = tab.page
+    tab.go("/timeline")
+    tab.shot("timeline")
+    page.select_option("#f-org", R + "DeepMind")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**/timeline?*org=*")
+    titles = page.locator("ol.timeline li.entry h2").all_inner_texts()
+    # DeepMind produced DQN (2013), AlphaGo (2016) and AlphaGo Zero (2017), in that order.
+    assert titles == ["DQN learns to play Atari games", "AlphaGo defeats Lee Sedol",
+                      "AlphaGo Zero learns Go from scratch"]
+    times = page.locator("ol.timeline li.entry .date time")
+    dates = times.evaluate_all("els => els.map(e => e.getAttribute('datetime'))")
+    assert dates[0] == "2013-12" and dates[1] == "2016-03-15"
+    tab.shot("timeline-deepmind")
+
+
+def test_paths_between_ilya_sutskever_and_alphago(tab):
+    page = tab.page
+    tab.go("/paths")
+    page.fill("#path-from", "Ilya Sutskever")
+    page.fill("#path-to", "AlphaGo")
+    page.get_by_role("button", name="Find").click()
+    page.wait_for_url("**/paths?*")
+    first = page.locator("ol.paths > li").first
+    stops = first.locator("li.stop > a").all_inner_texts()
+    assert stops[0] == "Ilya Sutskever" and stops[-1] == "AlphaGo"
+    # Sutskever is an author of the AlphaGo paper, which AlphaGo's record names as its paper.
+    steps = first.locator("li.step .prop").all_inner_texts()
+    assert steps == ["author", "paper"]
+    assert "backward" in first.locator("li.step").first.get_attribute("class")
+    tab.shot("paths-ilya-alphago")
+
+
+def test_explore_draws_a_labelled_graph(tab):
+    page = tab.page
+    tab.go("/explore?iri=" + R + "AlphaGo")
+    svg = page.locator("figure.graph svg")
+    assert svg.is_visible()
+    labels = svg.locator("text.edge-label").all_text_contents()
+    assert "produced by" in labels
+    tab.shot("explore-alphago")
+
+
+def test_run_an_example_query_and_open_an_iri(tab):
+    page = tab.page
+    tab.go("/query")
+    assert page.locator("textarea#query-text").is_visible()  # the CDN editor is blocked: the textarea stays
+    tab.shot("query")
+    page.locator("nav.examples a").first.click()
+    page.wait_for_url("**/query?query=*")
+    cell = page.locator("table tbody a[href*='/resource/']").first
+    cell.wait_for()
+    name = cell.inner_text()
+    cell.click()
+    page.wait_for_url("**/resource/*.html")
+    assert page.locator("h1").inner_text() == name
+    tab.shot("query-then-resource")
+
+
+def test_phone_width_home(browser, live_server):
+    t = Tab(browser, live_server.url, width=390)
+    try:
+        t.go("/")
+        width = t.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, "the home page scrolls sideways on a phone"
+        t.shot("home-phone")
+    finally:
+        t.close()
+
+
+@pytest.fixture(scope="module")
+def xss_server():
+    app = create_app({"DATA": [str(XSS)], "VALIDATE": False, "TESTING": True})
+    server = LiveServer(app).start()
+    yield server
+    server.stop()
+
+
+# Counts what hostile data could have injected: scripts other than ours (and the query editor's CDN
+# script, which the route blocks), event-handler attributes, images and frames, javascript: links.
+INJECTED = """() => ({
+    scripts: [...document.scripts].filter(s => !(s.src.startsWith(location.origin + '/static/')
+        || s.src.startsWith('https://cdn.jsdelivr.net/npm/@zazuko/yasqe@'))).length,
+    handlers: [...document.querySelectorAll('*')]
+        .filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length,
+    images: document.querySelectorAll('img, iframe').length,
+    jsLinks: [...document.querySelectorAll('a[href]')]
+        .filter(a => a.getAttribute('href').trim().toLowerCase().startsWith('javascript:')).length,
+})"""
+
+XSS_PAGES = [
+    "/", "/search?q=script", "/timeline", "/explore?iri=" + R + "Xss_Milestone&hops=2",
+    "/paths?from=" + R + "Xss_Person&to=" + R + "Xss_Model", "/resource/Xss_Milestone.html",
+    "/resource/Xss_Model.html", "/resource/Xss_Org.html",
+    "/query?query=SELECT+%3Fs+%3Flabel+WHERE+%7B+%3Fs+%3Chttp%3A%2F%2Fwww.w3.org%2F2000%2F01%2Frdf-schema%23label%3E+%3Flabel+%7D",
+]
+
+
+@pytest.mark.parametrize("path", XSS_PAGES)
+def test_hostile_labels_never_run(browser, xss_server, path):
+    t = Tab(browser, xss_server.url)
+    try:
+        t.go(path)
+        page = t.page
+        page.mouse.move(300, 300)
+        injected = page.evaluate(INJECTED)
+        assert injected == {"scripts": 0, "handlers": 0, "images": 0, "jsLinks": 0}
+        assert t.dialogs == []
+        assert "alert(" in page.locator("body").inner_text()  # the hostile text is shown, as text
+    finally:
+        t.close()
