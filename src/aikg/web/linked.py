@@ -1,5 +1,553 @@
-"""(placeholder: filled by its issue)"""
+"""Linked data: our IRIs answer by content negotiation, and the dataset describes and dumps itself.
 
-from flask import Blueprint
+Routes (each IRI of ours is served at its own path, see :mod:`aikg.web.urls`):
+
+- ``/resource/<slug>``, ``/ontology/<Term>``: 303 See Other to ``<slug>.html|.ttl|.nt|.jsonld|.rdf`` by
+  the Accept header (``?format=`` overrides); unknown IRIs get 404 (a page offering a search to browsers).
+- ``/resource/<slug>.<ext>``, ``/ontology/<Term>.<ext>``: the documents, all derived from
+  :func:`aikg.describe.description_triples` (the HTML page from :func:`aikg.describe.describe`).
+- ``/ontology``, ``/ontology/``: 303 to ``/ontology.html|.ttl|.nt|.jsonld|.rdf`` (documentation or the OWL file).
+- ``/context.jsonld``: the JSON-LD context of every JSON-LD document.
+- ``/.well-known/void`` (negotiated, 200) and ``/void`` (303) to ``/void.ttl|.nt|.jsonld|.rdf|.html``.
+- ``/dumps/``: the list of dumps; ``/dumps/aikg.<ttl|nt|jsonld|rdf|trig|nq>[.gz]``: the whole graph.
+
+Every document carries a strong ETag (data version, host, path and query), answers 304 to If-None-Match,
+says ``Vary: Accept`` and lists its other representations in ``Link: rel="alternate"`` headers, with
+``rel="describedby"`` to the VoID description and ``rel="describes"`` (RFC 6892) to the IRI it is about.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    render_template_string,
+    request,
+)
+from pyld import jsonld  # type: ignore[import-untyped]
+from werkzeug.wrappers import Response as BaseResponse
+
+from aikg.app import get_store
+from aikg.describe import describe, description_triples
+from aikg.dumps import DUMP_FORMATS, DUMP_NAME, default_cache_dir, dump_file, dump_format
+from aikg.errors import BadRequest, NotFound
+from aikg.formats import GRAPH_FORMATS, HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format, by_name, negotiate
+from aikg.namespaces import ONTOLOGY, curie
+from aikg.ontology_doc import jsonld_context, ontology_doc, ontology_triples
+from aikg.results import triples_bytes
+from aikg.void import statistics, void_triples
+from aikg.web.urls import iri_for, local_path
 
 bp = Blueprint("linked", __name__)
+
+#: Representations of a resource, ontology term, the ontology and VoID, by extension.
+DOCUMENT_FORMATS: dict[str, Format] = {"html": HTML, **{f.extension: f for f in GRAPH_FORMATS}}
+# A client asking for plain JSON gets JSON-LD.
+_JSON_AS_JSONLD = Format("jsonld", "application/json", "jsonld")
+_NEGOTIABLE: tuple[Format, ...] = (HTML, TURTLE, NTRIPLES, JSONLD, RDFXML, _JSON_AS_JSONLD)
+_LABELS = {
+    "html": "HTML",
+    "ttl": "Turtle",
+    "nt": "N-Triples",
+    "jsonld": "JSON-LD",
+    "rdf": "RDF/XML",
+    "trig": "TriG",
+    "nq": "N-Quads",
+}
+_MAX_INCOMING_PAGE = 500
+
+
+# --------------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------------
+
+
+def _host() -> str:
+    return request.host_url.rstrip("/") + request.script_root
+
+
+def _max_age() -> int:
+    return int(current_app.config.get("CACHE_MAX_AGE", 300))
+
+
+def _space_iri(space: str) -> str:
+    """Return the IRI of a namespace (resource/ or ontology/) under the configured base."""
+    return iri_for(space)
+
+
+def _pick_extension(candidates: Sequence[Format] = _NEGOTIABLE, default: Format = HTML) -> str:
+    """Choose a document extension by ?format= or by the Accept header (406 when nothing fits)."""
+    wanted = request.args.get("format")
+    if wanted:
+        fmt = by_name(wanted, [f for f in candidates if f is not _JSON_AS_JSONLD])
+        if fmt is None:
+            names = ", ".join(dict.fromkeys(f.extension for f in candidates))
+            raise BadRequest(f"Unknown format {wanted!r}; use one of {names}.")
+        return fmt.extension
+    return negotiate(request.headers.get("Accept"), candidates, default=default).extension
+
+
+def _see_other(url: str) -> BaseResponse:
+    response = redirect(url, code=303)
+    response.headers["Vary"] = "Accept"
+    response.headers["Cache-Control"] = f"public, max-age={_max_age()}"
+    return response
+
+
+def _etag(*parts: str) -> str:
+    version = get_store().info.version
+    digest = hashlib.sha256("\x1f".join((version, _host(), request.full_path, *parts)).encode()).hexdigest()
+    return f"{version}-{digest[:16]}"
+
+
+def _not_modified(etag: str) -> BaseResponse | None:
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+        response.set_etag(etag)
+        response.headers["Vary"] = "Accept"
+        response.headers["Cache-Control"] = f"public, max-age={_max_age()}"
+        return response
+    return None
+
+
+def _link_header(alternates: dict[str, str], current: str, describes: str | None) -> str:
+    links = [
+        f'<{url}>; rel="alternate"; type="{DOCUMENT_FORMATS[ext].media_type}"'
+        for ext, url in alternates.items()
+        if ext != current
+    ]
+    links.append(f'<{_host()}/.well-known/void>; rel="describedby"; type="text/turtle"')
+    if describes:
+        links.append(f'<{describes}>; rel="describes"')
+    return ", ".join(links)
+
+
+def _finish(
+    response: BaseResponse, etag: str, alternates: dict[str, str], ext: str, describes: str | None
+) -> BaseResponse:
+    response.set_etag(etag)
+    response.headers["Vary"] = "Accept"
+    response.headers["Cache-Control"] = f"public, max-age={_max_age()}"
+    response.headers["Content-Location"] = alternates[ext]
+    modified = get_store().info.modified
+    if modified:
+        # A store that reports no parseable time simply sends no Last-Modified.
+        with contextlib.suppress(ValueError):
+            response.last_modified = datetime.fromisoformat(modified)
+    response.headers["Link"] = _link_header(alternates, ext, describes)
+    response.headers.setdefault("Access-Control-Allow-Origin", str(current_app.config.get("CORS_ORIGINS") or "*"))
+    return response
+
+
+def _no_remote_documents(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    raise jsonld.JsonLdError(f"aikg does not fetch remote JSON-LD documents ({url})", "loading document failed")
+
+
+def context() -> dict[str, Any]:
+    """Return the JSON-LD context of the current store's ontology."""
+    return jsonld_context(ontology_doc(get_store()))
+
+
+def graph_body(triples: list[ox.Triple], fmt: Format) -> bytes:
+    """Serialise triples in a graph format; JSON-LD is compacted with the published context."""
+    if fmt.name != JSONLD.name:
+        return triples_bytes(triples, fmt)
+    # pyld turns N-Triples into expanded JSON-LD with one node object per subject and rdf:type as @type.
+    nquads = triples_bytes(triples, NTRIPLES).decode()
+    expanded = jsonld.from_rdf(nquads, {"format": "application/n-quads"})
+    compacted = jsonld.compact(expanded, {"@context": context()}, {"documentLoader": _no_remote_documents})
+    compacted["@context"] = f"{_host()}/context.jsonld"
+    return json.dumps(compacted, ensure_ascii=False, indent=1).encode()
+
+
+def href(iri: str) -> str:
+    """Return the local URL of the page of an IRI of ours, the IRI itself for an outside web IRI, else "#"."""
+    path = local_path(iri)
+    if path is None:
+        # Only web IRIs become links: a javascript: or data: IRI in the data must never be clickable.
+        return iri if iri.startswith(("http://", "https://")) else "#"
+    if path.rstrip("/") == "/ontology":
+        return f"{request.script_root}/ontology.html"
+    return f"{request.script_root}{path}.html"
+
+
+def _alternates(path: str) -> dict[str, str]:
+    return {ext: f"{_host()}{path}.{ext}" for ext in DOCUMENT_FORMATS}
+
+
+def _alternate_list(alternates: dict[str, str]) -> list[dict[str, str]]:
+    return [
+        {"ext": ext, "label": _LABELS[ext], "media_type": DOCUMENT_FORMATS[ext].media_type, "url": url}
+        for ext, url in alternates.items()
+    ]
+
+
+# --------------------------------------------------------------------------------------------------
+# Resources and ontology terms
+# --------------------------------------------------------------------------------------------------
+
+
+@bp.get("/resource/<path:name>")
+def resource(name: str) -> BaseResponse:
+    """Serve an IRI of the resource namespace: 303 to a document, or a document."""
+    return _serve("resource/", name)
+
+
+@bp.get("/ontology/<path:name>")
+def ontology_term(name: str) -> BaseResponse:
+    """Serve an IRI of the ontology namespace: 303 to a document, or a document."""
+    if name.startswith(".") and name[1:] in DOCUMENT_FORMATS:  # /ontology/.ttl: the ontology itself
+        return redirect(f"{request.script_root}/ontology.{name[1:]}", code=301)
+    doc = ontology_doc(get_store())
+    if doc.version and name == doc.version:  # the versionIRI (ontology/0.1.0) names the ontology served here
+        return _see_other(f"{request.script_root}/ontology.{_pick_extension()}")
+    return _serve("ontology/", name)
+
+
+def _split(name: str) -> tuple[str, str | None]:
+    last = name.rsplit("/", 1)[-1]
+    if "." not in last:
+        return name, None
+    stem, ext = name.rsplit(".", 1)
+    return stem, ext
+
+
+def _exists(iri: str) -> bool:
+    from aikg.store import ask
+
+    return ask(get_store(), "ASK { { ?s ?p ?o } UNION { ?o ?p ?s } }", s=ox.NamedNode(iri))
+
+
+def _serve(space: str, name: str) -> BaseResponse:
+    stem, ext = _split(name)
+    try:
+        iri = iri_for(space + stem)
+        ox.NamedNode(iri)
+    except ValueError:
+        raise NotFound(f"{space}{stem} is not a valid IRI path.") from None
+    if ext is None:
+        chosen = _pick_extension()  # 400 or 406 first: they do not depend on the data
+        if not _exists(iri):
+            return _not_found(space, stem, iri)
+        return _see_other(f"{request.script_root}/{space}{stem}.{chosen}")
+    if ext not in DOCUMENT_FORMATS:
+        raise NotFound(f"No representation .{ext}; use one of {', '.join(DOCUMENT_FORMATS)}.")
+    etag = _etag()
+    cached = _not_modified(etag)
+    if cached is not None:
+        return cached
+    alternates = _alternates(f"/{space}{stem}")
+    if ext == "html":
+        response = _html_page(space, stem, iri, alternates)
+    else:
+        triples = description_triples(get_store(), iri)
+        if not triples:
+            return _not_found(space, stem, iri, html=False)
+        fmt = DOCUMENT_FORMATS[ext]
+        response = Response(graph_body(triples, fmt), content_type=fmt.content_type)
+    return _finish(response, etag, alternates, ext, iri)
+
+
+def _int_arg(name: str, default: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be a whole number, not {raw!r}.") from None
+    if not 0 <= value <= high:
+        raise BadRequest(f"{name} must be between 0 and {high}.")
+    return value
+
+
+def _html_page(space: str, stem: str, iri: str, alternates: dict[str, str]) -> BaseResponse:
+    limit = _int_arg("incoming_limit", 50, _MAX_INCOMING_PAGE)
+    offset = _int_arg("incoming_offset", 0, 10**9)
+    store = get_store()
+    description = describe(store, iri, incoming_limit=limit, incoming_offset=offset)
+    if description is None:
+        return _not_found(space, stem, iri)
+    term = None
+    if space == "ontology/":
+        term = ontology_doc(store).term(stem)
+    context_vars: dict[str, Any] = {
+        "description": description,
+        "iri": iri,
+        "term": term,
+        "alternates": _alternate_list(alternates),
+        "void_url": f"{_host()}/.well-known/void",
+        "href": href,
+        "incoming_limit": limit,
+        "incoming_offset": offset,
+    }
+    html = render_template("term.html" if term is not None else "resource.html", **context_vars)
+    return Response(html, content_type=HTML.content_type)
+
+
+def _not_found(space: str, stem: str, iri: str, *, html: bool | None = None) -> BaseResponse:
+    """Answer 404 for an IRI the data does not know: a page with a search form, or the JSON error."""
+    wants_html = html if html is not None else _prefers_html()
+    message = f"The knowledge graph says nothing about <{iri}>."
+    if not wants_html:
+        raise NotFound(message)
+    query = stem.rsplit("/", 1)[-1].replace("_", " ")
+    body = render_template_string(_NOT_FOUND, iri=iri, query=query, message=message)
+    response = Response(body, status=404, content_type=HTML.content_type)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _prefers_html() -> bool:
+    wanted = request.args.get("format")
+    if wanted:
+        return wanted.lower() == "html"
+    accept = request.headers.get("Accept")
+    if request.path.endswith(".html"):
+        return True
+    try:
+        return negotiate(accept, _NEGOTIABLE, default=HTML) is HTML
+    except Exception:  # a 404 is a 404 whatever was asked for
+        return False
+
+
+# --------------------------------------------------------------------------------------------------
+# The ontology
+# --------------------------------------------------------------------------------------------------
+
+
+@bp.get("/ontology")
+@bp.get("/ontology/")
+def ontology() -> BaseResponse:
+    """Send the ontology's IRI to its documentation or its RDF by the Accept header."""
+    return _see_other(f"{request.script_root}/ontology.{_pick_extension()}")
+
+
+@bp.get("/ontology.<ext>")
+def ontology_document(ext: str) -> BaseResponse:
+    """Serve the ontology: HTML documentation, or the OWL ontology in an RDF syntax."""
+    if ext not in DOCUMENT_FORMATS:
+        raise NotFound(f"No representation .{ext}; use one of {', '.join(DOCUMENT_FORMATS)}.")
+    etag = _etag()
+    cached = _not_modified(etag)
+    if cached is not None:
+        return cached
+    store = get_store()
+    alternates = _alternates("/ontology")
+    if ext == "html":
+        doc = ontology_doc(store)
+        html = render_template(
+            "ontology.html", doc=doc, alternates=_alternate_list(alternates), href=href, iri=ONTOLOGY
+        )
+        response = Response(html, content_type=HTML.content_type)
+    else:
+        fmt = DOCUMENT_FORMATS[ext]
+        response = Response(graph_body(ontology_triples(store), fmt), content_type=fmt.content_type)
+    return _finish(response, etag, alternates, ext, _space_iri("ontology/"))
+
+
+@bp.get("/context.jsonld")
+def jsonld_context_document() -> BaseResponse:
+    """Serve the JSON-LD context that aikg's JSON-LD documents refer to."""
+    etag = _etag()
+    cached = _not_modified(etag)
+    if cached is not None:
+        return cached
+    body = json.dumps({"@context": context()}, ensure_ascii=False, indent=1).encode()
+    response = Response(body, content_type=JSONLD.content_type)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = f"public, max-age={_max_age()}"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+# --------------------------------------------------------------------------------------------------
+# VoID
+# --------------------------------------------------------------------------------------------------
+
+
+@bp.get("/.well-known/void")
+def well_known_void() -> BaseResponse:
+    """Serve the VoID description here (Turtle unless asked otherwise), pointing at /void.<ext>."""
+    ext = _pick_extension(default=TURTLE)
+    return _void(ext)
+
+
+@bp.get("/void")
+def void_generic() -> BaseResponse:
+    """Send the VoID description's generic URL to one of its documents."""
+    return _see_other(f"{request.script_root}/void.{_pick_extension(default=TURTLE)}")
+
+
+@bp.get("/void.<ext>")
+def void_document(ext: str) -> BaseResponse:
+    """Serve the VoID description in one format."""
+    if ext not in DOCUMENT_FORMATS:
+        raise NotFound(f"No representation .{ext}; use one of {', '.join(DOCUMENT_FORMATS)}.")
+    return _void(ext)
+
+
+def _void(ext: str) -> BaseResponse:
+    etag = _etag(ext)
+    cached = _not_modified(etag)
+    if cached is not None:
+        return cached
+    store = get_store()
+    stats = statistics(store, _space_iri("resource/"))
+    alternates = _alternates("/void")
+    title = str(current_app.config.get("TITLE") or "aikg")
+    if ext == "html":
+        response = Response(_dataset_page(stats, alternates), content_type=HTML.content_type)
+    else:
+        fmt = DOCUMENT_FORMATS[ext]
+        triples = void_triples(stats, _host(), title=title, uri_space=_space_iri("resource/"))
+        response = Response(graph_body(triples, fmt), content_type=fmt.content_type)
+    return _finish(response, etag, alternates, ext, None)
+
+
+def _dataset_page(stats: Any, alternates: dict[str, str]) -> str:
+    host = _host()
+    dumps = [
+        {"url": f"{host}/dumps/{DUMP_NAME}.{f.extension}", "label": _LABELS[name], "media_type": f.media_type}
+        for name, f in DUMP_FORMATS.items()
+    ]
+    return render_template_string(
+        _DATASET,
+        stats=stats,
+        dumps=dumps,
+        alternates=_alternate_list(alternates),
+        href=href,
+        title=current_app.config.get("TITLE") or "aikg",
+        host=host,
+        curie=curie,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Dumps
+# --------------------------------------------------------------------------------------------------
+
+
+@bp.get("/dumps")
+def dumps_redirect() -> BaseResponse:
+    """Send /dumps to the list of dumps."""
+    return redirect(f"{request.script_root}/dumps/", code=301)
+
+
+@bp.get("/dumps/")
+def dumps_index() -> BaseResponse:
+    """List the dumps (the dataset page)."""
+    return void_document("html")
+
+
+@bp.get("/dumps/<filename>")
+def dump(filename: str) -> BaseResponse:
+    """Serve a dump of the whole graph: strong ETag, 304, gzip by Accept-Encoding or by a .gz name."""
+    explicit_gz = filename.endswith(".gz")
+    stem = filename[:-3] if explicit_gz else filename
+    base, _, ext = stem.partition(".")
+    if base != DUMP_NAME or not ext:
+        raise NotFound(f"No dump {filename!r}; dumps are {DUMP_NAME}.<{'|'.join(DUMP_FORMATS)}>[.gz].")
+    fmt = dump_format(ext)
+    encode = not explicit_gz and "gzip" in request.accept_encodings
+    gz = explicit_gz or encode
+    store = get_store()
+    etag = f"{store.info.version}-{ext}" + ("-gz" if gz else "")
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+        response.set_etag(etag)
+        response.headers["Vary"] = "Accept-Encoding"
+        return response
+    cache = current_app.config.get("DUMP_DIR")
+    found = dump_file(store, fmt, Path(cache) if cache else default_cache_dir(), gzipped=gz)
+    mimetype = "application/gzip" if explicit_gz else fmt.content_type
+    download = found.filename if explicit_gz else f"{DUMP_NAME}.{fmt.extension}"
+    response = Response(_chunks(found.path), mimetype=mimetype)
+    response.headers["Content-Length"] = str(found.path.stat().st_size)
+    response.headers["Content-Disposition"] = f'attachment; filename="{download}"'
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = f"public, max-age={_max_age()}"
+    if encode:
+        response.headers["Content-Encoding"] = "gzip"
+    response.headers["Vary"] = "Accept-Encoding"
+    response.headers["Link"] = f'<{_host()}/.well-known/void>; rel="describedby"; type="text/turtle"'
+    response.headers.setdefault("Access-Control-Allow-Origin", str(current_app.config.get("CORS_ORIGINS") or "*"))
+    return response
+
+
+def _chunks(path: Path, size: int = 1 << 16) -> Iterator[bytes]:
+    """Stream a file in chunks (closed when the response is done or the client goes away)."""
+    with path.open("rb") as f:
+        while chunk := f.read(size):
+            yield chunk
+
+
+# --------------------------------------------------------------------------------------------------
+# Inline templates (pages no other template covers)
+# --------------------------------------------------------------------------------------------------
+
+_NOT_FOUND = """{% extends "base.html" %}
+{% block title %}Not found{% endblock %}
+{% block main %}
+<h1>404 Not found</h1>
+<p>{{ message }}</p>
+<form action="{{ request.script_root }}/search" method="get" role="search">
+  <label for="q">Search the graph</label>
+  <input id="q" name="q" type="search" value="{{ query }}">
+  <button type="submit">Search</button>
+</form>
+{% endblock %}
+"""
+
+_DATASET = """{% extends "base.html" %}
+{% block title %}Dataset and dumps{% endblock %}
+{% block head %}{% for a in alternates if a.ext != 'html' %}
+<link rel="alternate" type="{{ a.media_type }}" href="{{ a.url }}">{% endfor %}{% endblock %}
+{% block main %}
+<h1>{{ title }}</h1>
+<p>Version <code>{{ stats.version }}</code>, modified {{ stats.modified }}. Licence:
+<a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>.
+SPARQL endpoint: <a href="{{ host }}/sparql">{{ host }}/sparql</a>.
+Ontology: <a href="{{ request.script_root }}/ontology.html">documentation</a>.</p>
+<h2>Dumps of the whole graph</h2>
+<ul>{% for d in dumps %}
+<li><a href="{{ d.url }}" type="{{ d.media_type }}">{{ d.label }}</a> (<a href="{{ d.url }}.gz">gzip</a>)</li>
+{% endfor %}</ul>
+<h2>Statistics</h2>
+<table><tbody>
+<tr><th>Triples</th><td>{{ stats.triples }}</td></tr>
+<tr><th>Entities</th><td>{{ stats.entities }}</td></tr>
+<tr><th>Distinct subjects</th><td>{{ stats.distinct_subjects }}</td></tr>
+<tr><th>Distinct objects</th><td>{{ stats.distinct_objects }}</td></tr>
+</tbody></table>
+{% if stats.examples %}<h2>Examples</h2>
+<ul>{% for e in stats.examples %}<li><a href="{{ href(e) }}">{{ curie(e) }}</a></li>{% endfor %}</ul>{% endif %}
+<h2>Classes</h2>
+<table><thead><tr><th>Class</th><th>Instances</th></tr></thead><tbody>
+{% for c, n in stats.classes.items() %}
+<tr><td><a href="{{ href(c) }}">{{ curie(c) }}</a></td><td>{{ n }}</td></tr>{% endfor %}
+</tbody></table>
+<h2>Properties</h2>
+<table><thead><tr><th>Property</th><th>Triples</th></tr></thead><tbody>
+{% for p, n in stats.properties.items() %}
+<tr><td><a href="{{ href(p) }}">{{ curie(p) }}</a></td><td>{{ n }}</td></tr>{% endfor %}
+</tbody></table>
+<h2>Named graphs</h2>
+<table><thead><tr><th>Graph</th><th>Triples</th></tr></thead><tbody>
+{% for g, n in stats.graphs.items() %}<tr><td><code>{{ g }}</code></td><td>{{ n }}</td></tr>{% endfor %}
+</tbody></table>
+<p>{% for a in alternates %}<a href="{{ a.url }}" type="{{ a.media_type }}">{{ a.label }}</a> {% endfor %}</p>
+{% endblock %}
+"""
