@@ -19,6 +19,7 @@ from aikg.namespaces import PREFIXES
 from aikg.store import Boolean, Solutions, Term
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_encode_string = json.encoder.encode_basestring  # type: ignore[attr-defined]  # the C version when available
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _XML_HEAD = '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n'
 
@@ -39,9 +40,32 @@ def term_json(term: Term) -> dict[str, str]:
 
 def solutions_json(result: Solutions) -> bytes:
     """Serialise solutions as SPARQL 1.1 Query Results JSON."""
-    names = result.variables
-    bindings = [{n: term_json(t) for n, t in zip(names, row) if t is not None} for row in result.rows]
-    return json.dumps({"head": {"vars": names}, "results": {"bindings": bindings}}, ensure_ascii=False).encode()
+    # Written out by hand, with the C string encoder for the values: on the endpoint's hot path this is
+    # several times faster than building dicts for json.dumps, and gives the same document.
+    enc = _encode_string
+    keys = [enc(n) + ":" for n in result.variables]
+    rows = []
+    for row in result.rows:
+        cells = []
+        for key, term in zip(keys, row, strict=False):
+            if term is None:
+                continue
+            if isinstance(term, ox.NamedNode):
+                cells.append(f'{key}{{"type":"uri","value":{enc(term.value)}}}')
+            elif isinstance(term, ox.BlankNode):
+                cells.append(f'{key}{{"type":"bnode","value":{enc(term.value)}}}')
+            elif term.language:
+                cells.append(f'{key}{{"type":"literal","value":{enc(term.value)},"xml:lang":{enc(term.language)}}}')
+            else:
+                datatype = term.datatype.value
+                if datatype == XSD_STRING:
+                    cells.append(f'{key}{{"type":"literal","value":{enc(term.value)}}}')
+                else:
+                    cells.append(f'{key}{{"type":"literal","value":{enc(term.value)},"datatype":{enc(datatype)}}}')
+        rows.append("{" + ",".join(cells) + "}")
+    head = ",".join(enc(n) for n in result.variables)
+    body = f'{{"head":{{"vars":[{head}]}},"results":{{"bindings":[{",".join(rows)}]}}}}'
+    return body.encode("utf-8", "surrogatepass")
 
 
 def solutions_xml(result: Solutions) -> bytes:

@@ -16,7 +16,10 @@ log = logging.getLogger(__name__)
 def _wants_html() -> bool:
     if request.path.endswith((".json", ".ttl", ".nt", ".jsonld", ".rdf")) or request.path.startswith("/api/"):
         return False
-    return accepts_html(request.headers.get("Accept"))
+    accept = request.headers.get("Accept")
+    if request.path.startswith("/sparql") and "html" not in (accept or ""):
+        return False  # SPARQL clients and curl send */*: they get the JSON error, not a page
+    return accepts_html(accept)
 
 
 def error_response(status: int, title: str, message: str, details: object | None = None) -> Response:

@@ -1,0 +1,156 @@
+"""The SPARQL 1.1 Service Description of the public endpoint, with its limits stated as data.
+
+The limits (time limit, row cap, query size, no SERVICE, no LOAD, no update) have no terms in the
+Service Description vocabulary, so they are stated with the few terms of the endpoint namespace below,
+each of which is described in the document itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pyoxigraph as ox
+
+from aikg.formats import GRAPH_FORMATS, RESULT_FORMATS
+from aikg.namespaces import BASE, DCTERMS, PREFIXES, RDF, RDFS, SD, VOID, XSD
+from aikg.store import Solutions, Store
+
+#: Terms for the endpoint's limits, described in every service description.
+LIMITS = BASE + "endpoint#"
+FORMATS = "http://www.w3.org/ns/formats/"
+SD_PREFIXES = {**PREFIXES, "sd": SD, "formats": FORMATS, "limits": LIMITS}
+
+_FORMAT_IRIS = {
+    "json": "SPARQL_Results_JSON",
+    "xml": "SPARQL_Results_XML",
+    "csv": "SPARQL_Results_CSV",
+    "tsv": "SPARQL_Results_TSV",
+    "ttl": "Turtle",
+    "nt": "N-Triples",
+    "jsonld": "JSON-LD",
+    "rdf": "RDF_XML",
+}
+
+_LIMIT_TERMS = {
+    "queryTimeout": "Seconds a query may run; past it the client gets 503 Service Unavailable.",
+    "maxRows": "Most rows (or triples) a response holds; a longer answer is cut and says so in the "
+    "X-Aikg-Truncated, X-SPARQL-MaxRows and Warning headers.",
+    "maxQueryBytes": "Longest query text accepted, in UTF-8 bytes; a longer one gets 413.",
+    "federatedQuery": "Whether SERVICE is executed (here: false; a query with SERVICE gets 400).",
+    "remoteLoading": "Whether remote data is fetched by LOAD, or by FROM and default-graph-uri (here: false; "
+    "a graph the store does not hold is empty).",
+    "updates": "Whether SPARQL Update is accepted (here: false; an update gets 403, "
+    "or 415 when sent as application/sparql-update).",
+}
+
+_GRAPH_SIZES = """SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"""
+
+
+def _n(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(iri)
+
+
+def _lit(value: object) -> ox.Literal:
+    if isinstance(value, bool):
+        return ox.Literal("true" if value else "false", datatype=_n(XSD + "boolean"))
+    if isinstance(value, int):
+        return ox.Literal(str(value), datatype=_n(XSD + "integer"))
+    if isinstance(value, float):
+        return ox.Literal(repr(value), datatype=_n(XSD + "decimal"))
+    return ox.Literal(str(value), language="en")
+
+
+def service_description(store: Store, settings: Mapping[str, Any], endpoint_url: str, void_url: str) -> list[ox.Triple]:
+    """Describe the endpoint: languages, result formats, features, default dataset and limits."""
+    timeout = float(settings.get("QUERY_TIMEOUT") or 0)
+    max_rows = int(settings.get("MAX_ROWS") or 0)
+    max_bytes = int(settings.get("MAX_QUERY_BYTES") or 0)
+    title = str(settings.get("TITLE") or "aikg")
+    # Counting the graphs costs a query over everything: do it once per store, data version and URL.
+    key = (id(store), store.info.version, endpoint_url, void_url, timeout, max_rows, max_bytes, title)
+    cached = _CACHE.get(key)
+    if cached is None:
+        if len(_CACHE) >= 16:
+            _CACHE.clear()
+        cached = _CACHE[key] = _build(store, endpoint_url, void_url, timeout, max_rows, max_bytes, title)
+    return list(cached)
+
+
+_CACHE: dict[tuple[object, ...], tuple[ox.Triple, ...]] = {}
+
+
+def _build(
+    store: Store, endpoint_url: str, void_url: str, timeout: float, max_rows: int, max_bytes: int, title: str
+) -> tuple[ox.Triple, ...]:
+    out: list[ox.Triple] = []
+    add = out.append
+    rdf_type = _n(RDF + "type")
+    service = _n(endpoint_url)
+    add(ox.Triple(service, rdf_type, _n(SD + "Service")))
+    add(ox.Triple(service, _n(SD + "endpoint"), service))
+    add(ox.Triple(service, _n(DCTERMS + "title"), _lit(title)))
+    add(ox.Triple(service, _n(SD + "supportedLanguage"), _n(SD + "SPARQL11Query")))
+    for fmt in (*RESULT_FORMATS, *GRAPH_FORMATS):
+        add(ox.Triple(service, _n(SD + "resultFormat"), _n(FORMATS + _FORMAT_IRIS[fmt.name])))
+    add(ox.Triple(service, _n(SD + "feature"), _n(SD + "UnionDefaultGraph")))
+    add(ox.Triple(service, _n(SD + "defaultEntailmentRegime"), _n("http://www.w3.org/ns/entailment/Simple")))
+    add(ox.Triple(service, _n(RDFS + "seeAlso"), _n(void_url)))
+    add(
+        ox.Triple(
+            service,
+            _n(RDFS + "comment"),
+            _lit(
+                "A read-only SPARQL 1.1 Query endpoint. The default graph is the union of the named graphs; "
+                "default-graph-uri and named-graph-uri select graphs held here (others are empty, never fetched). "
+                "SERVICE, LOAD and SPARQL Update are refused. "
+                f"Queries run at most {timeout:g} s (then 503), answers hold at most {max_rows} rows "
+                f"(a cut answer says so in its headers), query texts are at most {max_bytes} bytes (else 413)."
+            ),
+        )
+    )
+    limits = {
+        "queryTimeout": timeout,
+        "maxRows": max_rows,
+        "maxQueryBytes": max_bytes,
+        "federatedQuery": False,
+        "remoteLoading": False,
+        "updates": False,
+    }
+    for name, value in limits.items():
+        add(ox.Triple(service, _n(LIMITS + name), _lit(value)))
+    for name, comment in _LIMIT_TERMS.items():
+        term = _n(LIMITS + name)
+        add(ox.Triple(term, rdf_type, _n(RDF + "Property")))
+        add(ox.Triple(term, _n(RDFS + "label"), _lit(name)))
+        add(ox.Triple(term, _n(RDFS + "comment"), _lit(comment)))
+
+    dataset = ox.BlankNode()
+    default = ox.BlankNode()
+    add(ox.Triple(service, _n(SD + "defaultDataset"), dataset))
+    add(ox.Triple(dataset, rdf_type, _n(SD + "Dataset")))
+    add(ox.Triple(dataset, _n(RDFS + "seeAlso"), _n(void_url)))
+    add(ox.Triple(dataset, _n(SD + "defaultGraph"), default))
+    add(ox.Triple(default, rdf_type, _n(SD + "Graph")))
+    total = 0
+    for graph, size in _graph_sizes(store):
+        total += size
+        named, description = ox.BlankNode(), ox.BlankNode()
+        add(ox.Triple(dataset, _n(SD + "namedGraph"), named))
+        add(ox.Triple(named, rdf_type, _n(SD + "NamedGraph")))
+        add(ox.Triple(named, _n(SD + "name"), _n(graph)))
+        add(ox.Triple(named, _n(SD + "graph"), description))
+        add(ox.Triple(description, rdf_type, _n(SD + "Graph")))
+        add(ox.Triple(description, _n(VOID + "triples"), _lit(size)))
+    add(ox.Triple(default, _n(VOID + "triples"), _lit(total)))
+    return tuple(out)
+
+
+def _graph_sizes(store: Store) -> list[tuple[str, int]]:
+    result = store.query(_GRAPH_SIZES)
+    assert isinstance(result, Solutions)
+    sizes = []
+    for graph, count in result.rows:
+        if isinstance(graph, ox.NamedNode) and count is not None:
+            sizes.append((graph.value, int(count.value)))
+    return sizes
