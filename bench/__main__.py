@@ -1,0 +1,114 @@
+"""`python -m bench`: the endpoint and scale benchmarks in one run, written to bench/results/<timestamp>.md."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+from datetime import datetime
+
+from bench import endpoint, report, scale, wrk
+from bench.datasets import RESULTS, SEED, dataset
+from bench.servers import ServerError
+
+DEFAULTS = {"sizes": "shipped,100k,1M", "scale_sizes": "10k,100k,1M,5M", "connections": "8,32", "duration": "10"}
+QUICK_VALIDATION_MAX = 20_000
+QUICK = {"sizes": "shipped,100k", "scale_sizes": "10k,100k", "connections": "8", "duration": "1"}
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    p.add_argument("--quick", action="store_true", help="a short smoke run (under 3 minutes)")
+    p.add_argument("--sizes", help=f"endpoint sizes, comma-separated (default {DEFAULTS['sizes']}; "
+                                   f"quick {QUICK['sizes']})")
+    p.add_argument("--scale-sizes", help=f"scale sizes (default {DEFAULTS['scale_sizes']}; "
+                                         f"quick {QUICK['scale_sizes']})")
+    p.add_argument("--connections", help="wrk connections, comma-separated (default 8,32; quick 8)")
+    p.add_argument("--duration", type=float, help="seconds per wrk run (default 10; quick 1)")
+    p.add_argument("--only", choices=("endpoint", "scale"), help="run one of the two benchmarks")
+    p.add_argument("--seed", type=int, default=SEED, help="seed of the generated graphs")
+    p.add_argument("--step-timeout", type=float, default=900.0,
+                   help="seconds before a load or validation is stopped (default 900)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmarks the options ask for and write the report."""
+    args = _parser().parse_args(argv)
+    base = QUICK if args.quick else DEFAULTS
+    sizes = (args.sizes or base["sizes"]).split(",")
+    scale_sizes = (args.scale_sizes or base["scale_sizes"]).split(",")
+    connections = [int(c) for c in (args.connections or base["connections"]).split(",")]
+    duration = args.duration or float(base["duration"])
+    step_timeout = min(args.step_timeout, 120.0) if args.quick else args.step_timeout
+    if not wrk.available():
+        print("wrk is not installed: run `scripts/system-deps wrk` (or `make bench`)", file=sys.stderr)
+        return 2
+    began = time.monotonic()
+    endpoint_runs: list[endpoint.EndpointRun] = []
+    scale_runs: list[scale.ScaleRun] = []
+    try:
+        if args.only in (None, "endpoint"):
+            for size in sizes:
+                print(f"== endpoint benchmark: {size}")
+                ds = dataset(size, args.seed)
+                if ds is None:
+                    print("  the shipped data is not there yet (data/ is empty): skipped")
+                    continue
+                endpoint_runs.append(endpoint.run(ds, connections, duration))
+        if args.only in (None, "scale"):
+            for size in scale_sizes:
+                print(f"== scale benchmark: {size}")
+                ds = dataset(size, args.seed)
+                if ds is None:
+                    print("  the shipped data is not there yet (data/ is empty): skipped")
+                    continue
+                scale_runs.append(scale.run(ds, duration, step_timeout, _skip_validation(args.quick, ds, scale_runs)))
+    except ServerError as e:
+        print(f"a server did not start: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: servers stopped; writing what was measured", file=sys.stderr)
+    finally:
+        _write(endpoint_runs, scale_runs, argv if argv is not None else sys.argv[1:], time.monotonic() - began)
+    return 0
+
+
+def _skip_validation(quick: bool, ds: object, done: list[scale.ScaleRun]) -> str | None:
+    """Say why validation is not timed at this size, or None to time it.
+
+    pyshacl takes minutes from 100k triples: --quick times it on small graphs only, and once a size has
+    run past the step timeout the larger ones are not tried.
+    """
+    if quick and getattr(ds, "triples", 0) > QUICK_VALIDATION_MAX:
+        return f"skipped (--quick: only up to {QUICK_VALIDATION_MAX:,} triples)"
+    if any(r.validate.note.startswith(">") for r in done):
+        return "skipped (a smaller graph ran past the step timeout)"
+    return None
+
+
+def _write(endpoint_runs: list[endpoint.EndpointRun], scale_runs: list[scale.ScaleRun], argv: list[str],
+           seconds: float) -> None:
+    if not endpoint_runs and not scale_runs:
+        return
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    lines = report.environment(shlex.join(argv))
+    lines.append(f"- wall time: {seconds:.0f} s")
+    lines.append("")
+    for run in endpoint_runs:
+        lines += report.endpoint_table(run)
+    if scale_runs:
+        lines += report.scale_table(scale_runs)
+    png = report.plot(endpoint_runs, scale_runs, RESULTS / f"{stamp}.png")
+    if png is not None:
+        lines.append(f"![p50 latency against graph size]({png.name})")
+    md = RESULTS / f"{stamp}.md"
+    md.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    print(f"\nwritten: {md}" + (f" and {png}" if png else ""))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,189 @@
+"""The scale benchmark: load, validation and serving as the graph grows (10k to 5M triples)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from bench import wrk
+from bench.datasets import DATA, Dataset
+from bench.endpoint import warm_up
+from bench.servers import ROOT, Server, ServerError, Servers, aikg_help, start_aikg, start_oxigraph, tool
+from bench.workloads import ONE_HOP, Sparql, aikg_pages
+
+
+@dataclass(frozen=True)
+class Timed:
+    """A command's wall-clock time and peak resident memory, or why it has none."""
+
+    seconds: float | None
+    peak_rss_mb: float | None
+    note: str = ""
+
+    def cell(self, triples: int | None = None) -> str:
+        if self.seconds is None:
+            return self.note or "n/a"
+        rate = f", {triples / self.seconds:,.0f} t/s" if triples and self.seconds > 0 else ""
+        rss = f", {self.peak_rss_mb:,.0f} MB" if self.peak_rss_mb is not None else ""
+        return f"{self.seconds:.2f} s{rate}{rss}"
+
+
+@dataclass
+class ScaleRun:
+    """What one size of the scale benchmark measured."""
+
+    size: str
+    triples: int
+    quads: int
+    load_aikg: Timed = Timed(None, None)
+    load_oxigraph: Timed = Timed(None, None)
+    validate: Timed = Timed(None, None)
+    sparql: dict[str, wrk.Result] = field(default_factory=dict)  # server -> one-hop at 8 connections
+    latency: dict[str, wrk.Result] = field(default_factory=dict)  # "named-query embedded" etc. -> 1 connection
+    notes: list[str] = field(default_factory=list)
+
+
+def timed(argv: Sequence[str], timeout: float, env: dict[str, str] | None = None) -> Timed:
+    """Run a command; measure its wall time and its own peak RSS (wait4's rusage, not the children's total)."""
+    err_file = tempfile.TemporaryFile()  # noqa: SIM115 (closed on every path below; the child writes to it)
+    began = time.perf_counter()
+    proc = subprocess.Popen(list(argv), stdout=subprocess.DEVNULL, stderr=err_file, cwd=ROOT,
+                            env={**os.environ, **(env or {})}, start_new_session=True)
+    deadline = began + timeout
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.perf_counter() > deadline:
+            os.killpg(proc.pid, 9)
+            os.wait4(proc.pid, 0)
+            err_file.close()
+            return Timed(None, None, f"> {timeout:.0f} s (stopped)")
+        time.sleep(0.05)  # polling a child process for its exit
+    seconds = time.perf_counter() - began
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err_file.seek(0)
+    err = err_file.read().decode(errors="replace")
+    err_file.close()
+    if proc.returncode != 0:
+        last = err.strip().splitlines()[-1:] or [""]
+        return Timed(None, None, f"failed ({proc.returncode}): {last[0][:80]}")
+    return Timed(seconds, usage.ru_maxrss / 1024)
+
+
+def run(ds: Dataset, duration: float, step_timeout: float, validate: str | None = None) -> ScaleRun:
+    """Measure one size: loads, validation (unless `validate` says why not), then serving."""
+    out = ScaleRun(ds.name, ds.triples, ds.quads)
+    source = ds.source_file
+    work = Path(tempfile.mkdtemp(prefix=f"scale-{ds.name}-", dir=DATA))
+    try:
+        aikg_store = _loads(out, source, work, step_timeout)
+        out.validate = Timed(None, None, validate) if validate else _validate(source, step_timeout)
+        print(f"  validate: {out.validate.cell(ds.triples)}")
+        _serve(out, ds, aikg_store, duration)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return out
+
+
+def _loads(out: ScaleRun, source: Path | None, work: Path, timeout: float) -> Path | None:
+    if source is None:
+        out.notes.append("loads: the shipped data is several files; loads are timed on generated graphs")
+        return None
+    out.load_oxigraph = timed([tool("oxigraph"), "load", "--location", str(work / "oxigraph"), "--file", str(source)],
+                              timeout)
+    print(f"  oxigraph load: {out.load_oxigraph.cell(out.triples)}")
+    load_help = aikg_help("load")
+    if "--store" not in load_help:
+        out.load_aikg = Timed(None, None, "not available")
+        print("  aikg load --store: not available")
+        return None
+    store = work / "aikg.oxigraph"
+    skip = ["--no-validate"] if "--no-validate" in load_help else []  # validation is timed on its own
+    out.load_aikg = timed([tool("aikg"), "load", "--store", str(store), *skip, str(source)], timeout,
+                          env={"AIKG_VALIDATE": "0"})
+    print(f"  aikg load --store: {out.load_aikg.cell(out.triples)} (includes dedupe and materialisation)")
+    return store if out.load_aikg.seconds is not None else None
+
+
+def _validate(source: Path | None, timeout: float) -> Timed:
+    help_text = aikg_help("validate")
+    if not help_text:
+        return Timed(None, None, "not available")
+    if source is None:
+        return timed([tool("aikg"), "validate"], timeout)
+    argv = [tool("aikg"), "validate"] + (["--data", str(source)] if "--data" in help_text else [str(source)])
+    return timed(argv, timeout)
+
+
+def sample_latency(server: Server, request: wrk.Request, duration: float, least: int = 5) -> wrk.Result:
+    """Time one request after another (one connection): at least `least` samples, else for `duration` s.
+
+    Unlike wrk, this records requests slower than the run itself (a page can take seconds on a big graph).
+    """
+    samples: list[float] = []
+    errors = 0
+    began = time.perf_counter()
+    while len(samples) < least or time.perf_counter() - began < duration:
+        t = time.perf_counter()
+        answer = requests.request(request.method, server.url + request.path, headers=dict(request.headers),
+                                  data=request.body.encode() if request.body is not None else None, timeout=300)
+        samples.append((time.perf_counter() - t) * 1000)
+        errors += answer.status_code >= 400
+        if time.perf_counter() - began > max(duration, 1.0) * 10:
+            break  # bounded, however slow the request
+    samples.sort()
+    elapsed = time.perf_counter() - began
+
+    def pct(p: float) -> float:
+        return samples[min(len(samples) - 1, int(p * len(samples)))]
+
+    return wrk.Result(len(samples) / elapsed, pct(0.5), pct(0.99), len(samples), errors)
+
+
+def _remote_supported() -> bool:
+    return "--endpoint" in aikg_help("serve") or importlib.util.find_spec("aikg.store.remote") is not None
+
+
+def _serve(out: ScaleRun, ds: Dataset, aikg_store: Path | None, duration: float) -> None:
+    org = ds.top_producer
+    if org is None:
+        out.notes.append("no organisation produced a milestone: nothing to time")
+        return
+    one_hop = Sparql("one-hop", ONE_HOP % org)
+    with Servers() as servers:
+        started: dict[str, Server] = {"oxigraph": start_oxigraph(servers, ds)}
+        started["aikg embedded"] = start_aikg(servers, ds, store=aikg_store, name="aikg-embedded")
+        if _remote_supported():
+            try:
+                started["aikg remote"] = start_aikg(servers, None, endpoint=started["oxigraph"].sparql,
+                                                    name="aikg-remote")
+            except ServerError as e:
+                out.notes.append(f"aikg remote: did not start: {str(e).splitlines()[0]}")
+        else:
+            out.notes.append("aikg remote (--endpoint): not available")
+        for name, server in started.items():
+            request = one_hop.request(server)
+            warm_up(server, request)
+            out.sparql[name] = result = wrk.run(server.url, request, connections=8, duration=duration)
+            print(f"  /sparql one-hop {name:14s} c=8 {result.requests_per_s:8.0f} req/s  p50 {result.p50_ms:7.2f} ms")
+        for name, server in started.items():
+            if name == "oxigraph":
+                continue
+            pages, missing = aikg_pages(server, org)
+            out.notes += [f"{name}: {m}" for m in missing]
+            for page in pages:
+                key = f"{page.name.split()[0]} ({name.split()[-1]})"
+                request = page.request(server)
+                warm_up(server, request)
+                out.latency[key] = result = sample_latency(server, request, duration)
+                print(f"  {key:28s} c=1 p50 {result.p50_ms:7.2f} ms  p99 {result.p99_ms:7.2f} ms")
