@@ -69,3 +69,29 @@ def live_server(full_app) -> Iterator[LiveServer]:
     server = LiveServer(full_app).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def oxigraph(tmp_path_factory):
+    """A real Oxigraph server holding the shipped graph, put there by `aikg publish`, for the whole session."""
+    from oxigraph_server import OxigraphServer
+
+    from aikg.loader import sources
+    from aikg.publish import publish
+    from aikg.resources import default_data, default_ontology
+
+    server = OxigraphServer(tmp_path_factory.mktemp("oxigraph")).start()
+    publish(sources(default_data(), default_ontology()), server.query_url)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def remote_app(oxigraph):
+    """The app in remote mode over the session's Oxigraph server (the same data as `full_app`)."""
+    return create_app({"ENDPOINT": oxigraph.query_url, "TESTING": True, "QUERY_TIMEOUT": 10.0})
+
+
+@pytest.fixture()
+def remote_client(remote_app):
+    return remote_app.test_client()

@@ -16,6 +16,8 @@ DEFAULTS: dict[str, Any] = {
     "VALIDATE": True,
     # Store: an on-disk pyoxigraph store, or a remote SPARQL 1.1 endpoint (read, and update for publish).
     "STORE": None,
+    # Follow the on-disk store's `current` symlink to new versions (aikg serve --watch).
+    "WATCH": False,
     "ENDPOINT": None,
     "UPDATE_ENDPOINT": None,
     "REMOTE_GRAPH": None,

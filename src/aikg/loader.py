@@ -4,6 +4,7 @@ materialised, duplicates across graphs removed so that the union default graph h
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -62,7 +63,9 @@ def dataset_info(srcs: Sequence[Source]) -> DatasetInfo:
     newest = 0.0
     for src in srcs:
         digest.update(src.graph.encode())
-        digest.update(src.path.read_bytes())
+        with src.path.open("rb") as f:  # in chunks: bulk loads hash files of gigabytes
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
         newest = max(newest, src.path.stat().st_mtime)
     modified = datetime.fromtimestamp(newest, tz=timezone.utc).replace(microsecond=0).isoformat()
     return DatasetInfo(digest.hexdigest()[:20], modified, tuple(str(s.path) for s in srcs))
@@ -98,42 +101,75 @@ def build_memory_store(srcs: Sequence[Source]) -> EmbeddedStore:
     return EmbeddedStore(oxi, dataset_info(srcs))
 
 
-def dedupe(oxi: ox.Store) -> None:
-    """Keep each triple in the first graph (by IRI order) that holds it, so the union has no duplicates."""
+
+
+def dedupe(oxi: ox.Store, *, bulk: bool = False) -> None:
+    """Keep each triple in the first graph (by IRI order) that holds it, so the union has no duplicates.
+
+    `bulk` finds them with a read-only query and removes them one by one: an update transaction on
+    millions of quads holds them all in memory.
+    """
     if len(list(oxi.named_graphs())) < 2:
         return
-    oxi.update(
-        "DELETE { GRAPH ?g2 { ?s ?p ?o } } WHERE { GRAPH ?g1 { ?s ?p ?o } GRAPH ?g2 { ?s ?p ?o } "
-        "FILTER(STR(?g1) < STR(?g2)) }"
-    )
+    if not bulk:
+        oxi.update(
+            "DELETE { GRAPH ?g2 { ?s ?p ?o } } WHERE { GRAPH ?g1 { ?s ?p ?o } GRAPH ?g2 { ?s ?p ?o } "
+            "FILTER(STR(?g1) < STR(?g2)) }"
+        )
+        return
+    # Graph by graph, the smaller one driving the join: one data file against the small ontology costs
+    # a scan of the ontology, where the all-graphs join scans every quad.
+    counted = oxi.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    assert isinstance(counted, ox.QuerySolutions)
+    sizes = {r[0]: int(r[1].value) for r in counted}
+    names = sorted(sizes, key=lambda g: g.value)
+    for i, first in enumerate(names):
+        for later in names[i + 1:]:
+            small, big = (first, later) if sizes[first] <= sizes[later] else (later, first)
+            rows = oxi.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH {small} {{ ?s ?p ?o }} GRAPH {big} {{ ?s ?p ?o }} }}")
+            assert isinstance(rows, ox.QuerySolutions)
+            for quad in [ox.Quad(r[0], r[1], r[2], later) for r in rows]:
+                oxi.remove(quad)
 
 
-_MATERIALISE = f"""
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-INSERT {{ GRAPH <{INFERRED_GRAPH}> {{ ?o ?inverse ?s }} }}
-WHERE {{
+_ALIGNMENT_PREFIXES = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nPREFIX owl: <http://www.w3.org/2002/07/owl#>\n"
+# (triple template, pattern) pairs, applied in order: later steps see what earlier ones inferred.
+_ALIGNMENT_STEPS = [
+    ("?o ?inverse ?s", f"""
   GRAPH <{ONTOLOGY_GRAPH}> {{ {{ ?p owl:inverseOf ?inverse }} UNION {{ ?inverse owl:inverseOf ?p }} }}
   GRAPH ?g {{ ?s ?p ?o }}
   FILTER(!isLiteral(?o))
-  FILTER NOT EXISTS {{ GRAPH ?h {{ ?o ?inverse ?s }} }}
-}} ;
-INSERT {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?super ?o }} }}
-WHERE {{
+  FILTER NOT EXISTS {{ GRAPH ?h {{ ?o ?inverse ?s }} }}"""),
+    ("?s ?super ?o", f"""
   GRAPH <{ONTOLOGY_GRAPH}> {{ ?p rdfs:subPropertyOf+ ?super }}
   GRAPH ?g {{ ?s ?p ?o }}
-  FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?super ?o }} }}
-}} ;
-INSERT {{ GRAPH <{INFERRED_GRAPH}> {{ ?s a ?super }} }}
-WHERE {{
+  FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?super ?o }} }}"""),
+    ("?s a ?super", f"""
   GRAPH <{ONTOLOGY_GRAPH}> {{ ?c rdfs:subClassOf+ ?super FILTER(isIRI(?super)) }}
   GRAPH ?g {{ ?s a ?c }}
-  FILTER NOT EXISTS {{ GRAPH ?h {{ ?s a ?super }} }}
-}}
-"""
+  FILTER NOT EXISTS {{ GRAPH ?h {{ ?s a ?super }} }}"""),
+]
+_MATERIALISE = _ALIGNMENT_PREFIXES + " ;\n".join(
+    f"INSERT {{ GRAPH <{INFERRED_GRAPH}> {{ {template} }} }}\nWHERE {{{where}\n}}"
+    for template, where in _ALIGNMENT_STEPS
+)
 
 
-def materialise_alignments(oxi: ox.Store) -> None:
+def materialise_alignments(oxi: ox.Store, *, bulk: bool = False) -> None:
     """Add to the inferred graph what the ontology's subclass, subproperty and inverse axioms entail,
-    so a client that knows only schema.org, PROV-O, FOAF or Dublin Core finds producers, authors and dates."""
-    oxi.update(_MATERIALISE)
+    so a client that knows only schema.org, PROV-O, FOAF or Dublin Core finds producers, authors and dates.
+
+    `bulk` runs each step as a CONSTRUCT whose triples go through the bulk loader, in chunks: one update
+    inserting millions of triples is slow and holds them all in memory.
+    """
+    if not bulk:
+        oxi.update(_MATERIALISE)
+        return
+    inferred = ox.NamedNode(INFERRED_GRAPH)
+    for template, where in _ALIGNMENT_STEPS:
+        constructed = oxi.query(f"{_ALIGNMENT_PREFIXES}CONSTRUCT {{ {template} }} WHERE {{{where}\n}}")
+        assert isinstance(constructed, ox.QueryTriples)
+        triples = iter(constructed)
+        while chunk := [ox.Quad(t.subject, t.predicate, t.object, inferred)
+                        for t in itertools.islice(triples, 200_000)]:
+            oxi.bulk_extend(chunk)

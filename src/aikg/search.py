@@ -211,7 +211,8 @@ def search(store: Store, q: str, *, classes: Iterable[str] | None = None, limit:
                 continue  # a slug counts only when typed in full
             # At equal rank a label beats a slug: "AlphaGo wins" is a label, AlphaGo_Wins a node's name.
             rank = rank * 2 + slug
-            if best is None or rank < best[0]:
+            # Ties break on the label itself, so every store (whatever its row order) answers alike.
+            if best is None or (rank, original) < best:
                 best = (rank, original)
         if best is None:
             continue

@@ -61,7 +61,10 @@ class DatasetInfo:
 class Store(Protocol):
     """What every store offers to the rest of aikg."""
 
-    info: DatasetInfo
+    @property
+    def info(self) -> DatasetInfo:
+        """Return what identifies the data now served (a property: disk and remote stores follow new versions)."""
+        ...
 
     def query(
         self,

@@ -34,7 +34,7 @@ def open_store(settings: Mapping[str, Any]) -> Store:
     if settings.get("STORE"):
         from aikg.store.disk import open_disk_store
 
-        return open_disk_store(Path(settings["STORE"]), read_only=True)
+        return open_disk_store(Path(settings["STORE"]), read_only=True, watch=bool(settings.get("WATCH")))
     from aikg.loader import build_memory_store, sources
 
     data = data_paths(settings)
