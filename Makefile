@@ -32,8 +32,10 @@ serve: $(VENV)/.installed
 system-deps:
 	@scripts/system-deps chromium
 
-## test: the whole suite (unit, live-server, remote-store, browser)
+## test: lint, type check, then the whole suite (unit, live-server, remote-store, browser)
 test: $(VENV)/.installed-test system-deps
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 ## bench: the endpoint and scale benchmarks, side by side with the Oxigraph server

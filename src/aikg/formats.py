@@ -89,7 +89,8 @@ def negotiate(accept_header: str | None, candidates: Sequence[Format], *, defaul
     best = accept.best_match(offers)
     if best is None:
         raise NotAcceptable(
-            f"None of the media types in the Accept header is available here. Available: {', '.join(f.media_type for f in candidates)}.",
+            "None of the media types in the Accept header is available here. "
+            f"Available: {', '.join(f.media_type for f in candidates)}.",
             details={"available": [f.media_type for f in candidates]},
         )
     return by_type[best]

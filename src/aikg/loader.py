@@ -7,7 +7,7 @@ import hashlib
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -47,7 +47,8 @@ def rdf_format(path: Path) -> ox.RdfFormat:
     try:
         return _FORMATS[path.suffix.lower()]
     except KeyError:
-        raise InvalidData(f"{path}: unknown RDF file extension {path.suffix!r}; use one of {', '.join(_FORMATS)}") from None
+        known = ", ".join(_FORMATS)
+        raise InvalidData(f"{path}: unknown RDF file extension {path.suffix!r}; use one of {known}") from None
 
 
 def sources(data: Sequence[Path], ontology: Sequence[Path] = ()) -> list[Source]:
@@ -67,7 +68,7 @@ def dataset_info(srcs: Sequence[Source]) -> DatasetInfo:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 digest.update(chunk)
         newest = max(newest, src.path.stat().st_mtime)
-    modified = datetime.fromtimestamp(newest, tz=timezone.utc).replace(microsecond=0).isoformat()
+    modified = datetime.fromtimestamp(newest, tz=UTC).replace(microsecond=0).isoformat()
     return DatasetInfo(digest.hexdigest()[:20], modified, tuple(str(s.path) for s in srcs))
 
 
@@ -77,7 +78,10 @@ def parse_file(src: Source) -> list[ox.Quad]:
     try:
         with src.path.open("rb") as f:
             return [
-                ox.Quad(q.subject, q.predicate, q.object, graph if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name)
+                ox.Quad(
+                    q.subject, q.predicate, q.object,
+                    graph if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name,
+                )
                 for q in ox.parse(f, src.format, base_iri=src.path.resolve().as_uri())
             ]
     except SyntaxError as e:

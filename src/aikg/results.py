@@ -76,7 +76,7 @@ def solutions_xml(result: Solutions) -> bytes:
     names = result.variables
     for row in result.rows:
         out.append("<result>")
-        for name, term in zip(names, row):
+        for name, term in zip(names, row, strict=False):
             if term is not None:
                 out.append(f"<binding name={quoteattr(name)}>{_term_xml(term)}</binding>")
         out.append("</result>\n")
@@ -102,8 +102,14 @@ def solutions_csv(result: Solutions) -> bytes:
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(result.variables)
     for row in result.rows:
-        writer.writerow(["" if t is None else (f"_:{t.value}" if isinstance(t, ox.BlankNode) else t.value) for t in row])
+        writer.writerow([_csv_value(t) for t in row])
     return buf.getvalue().encode()
+
+
+def _csv_value(term: Term | None) -> str:
+    if term is None:
+        return ""
+    return f"_:{term.value}" if isinstance(term, ox.BlankNode) else term.value
 
 
 def solutions_tsv(result: Solutions) -> bytes:

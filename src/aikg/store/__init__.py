@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, Union, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Triple
 
-Term = Union[NamedNode, BlankNode, Literal]
+Term = NamedNode | BlankNode | Literal
 
 
 @dataclass
@@ -26,7 +26,7 @@ class Solutions:
     def dicts(self) -> list[dict[str, Term]]:
         """Return each row as a mapping from variable name to bound term."""
         names = self.variables
-        return [{n: t for n, t in zip(names, row) if t is not None} for row in self.rows]
+        return [{n: t for n, t in zip(names, row, strict=False) if t is not None} for row in self.rows]
 
 
 @dataclass
@@ -45,7 +45,7 @@ class Triples:
     truncated: bool = False
 
 
-QueryResult = Union[Solutions, Boolean, Triples]
+QueryResult = Solutions | Boolean | Triples
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ uses one to retire the worker process once the error response is sent (see ``aik
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
@@ -92,10 +93,8 @@ class EmbeddedStore:
     def close(self) -> None:
         """Flush pending writes of an on-disk store."""
         if not self.read_only:
-            try:
+            with contextlib.suppress(OSError):  # an in-memory store has nothing to flush
                 self.oxi.flush()
-            except OSError:  # an in-memory store has nothing to flush
-                pass
 
 
 def materialise(raw: Any, limit: int | None) -> QueryResult:
