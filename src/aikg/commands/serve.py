@@ -20,7 +20,8 @@ import click
 @click.option("--store", type=click.Path(path_type=Path), default=None, help="Serve an on-disk store instead of files.")
 @click.option("--endpoint", default=None, help="Serve a remote SPARQL 1.1 endpoint instead of local data.")
 @click.option("--update-endpoint", default=None, help="The remote store's SPARQL Update endpoint.")
-@click.option("--watch", is_flag=True, default=False, help="Reload when the data files change.")
+@click.option("--watch", is_flag=True, default=False,
+              help="With --store: switch to each new version that `aikg load` makes, without dropping requests.")
 @click.option("--no-validate", is_flag=True, default=False, help="Skip the SHACL validation of the data.")
 def serve(host: str, port: int, workers: int | None, data: tuple[Path, ...], timeout: float | None,
           store: Path | None, endpoint: str | None, update_endpoint: str | None, watch: bool,
@@ -40,6 +41,8 @@ def serve(host: str, port: int, workers: int | None, data: tuple[Path, ...], tim
     if update_endpoint:
         overrides["UPDATE_ENDPOINT"] = update_endpoint
     if watch:
+        if store is None:
+            raise click.UsageError("--watch follows an on-disk store's versions: give --store PATH too.")
         overrides["WATCH"] = True
     if no_validate:
         overrides["VALIDATE"] = False
