@@ -18,7 +18,8 @@ from rdflib.compare import isomorphic
 
 from aikg.errors import BadQuery, QueryTimeout, StoreUnavailable
 from aikg.store import Boolean, Solutions, Triples
-from aikg.store.remote import RemoteStore, bind_values, values_block
+from aikg.store.remote import RemoteStore
+from aikg.store.values import bind_values, values_block
 
 pytestmark = pytest.mark.remote
 

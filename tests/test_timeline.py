@@ -83,3 +83,72 @@ def test_shipped_page_filter_by_deepmind(full_client):
     assert "3 of 11 milestones" in page
     assert page.index("DQN learns to play Atari games") < page.index("AlphaGo defeats Lee Sedol") < page.index(
         "AlphaGo Zero learns Go from scratch")
+
+
+# -- a timeline of hundreds of milestones is read a page at a time ---------------------------------
+
+@pytest.fixture(scope="module")
+def big_app(tmp_path_factory):
+    import io
+
+    from aikg.app import create_app
+    from aikg.generate import generate
+
+    text = io.StringIO()
+    generate(text, 250, seed=7)
+    path = tmp_path_factory.mktemp("big") / "big.nt"
+    path.write_text(text.getvalue())
+    return create_app({"DATA": [str(path)], "VALIDATE": False})
+
+
+def test_pages_cut_the_ordered_entries(big_app):
+    entries = timeline.timeline(get_store(big_app)).entries
+    assert len(entries) == 250
+    first, last = timeline.page(entries, 1, 100), timeline.page(entries, 3, 100)
+    assert (first.pages, first.total, first.start, len(first.entries)) == (3, 250, 1, 100)
+    assert (last.number, last.start, len(last.entries)) == (3, 201, 50)
+    assert first.entries + timeline.page(entries, 2, 100).entries + last.entries == entries
+    assert timeline.page(entries, 99, 100).number == 3  # past the end: the last page
+    # Each year is listed once, with its count and the page where it starts.
+    years = {y: (n, at) for y, n, at in first.years}
+    assert sum(n for n, _ in years.values()) == sum(1 for e in entries if (e.when or e.year))
+    for year, (_, at) in years.items():
+        starts = [i for i, e in enumerate(entries) if (e.when.year if e.when else e.year) == year]
+        assert at == starts[0] // 100 + 1
+
+
+def test_choices_keep_the_most_frequent_and_the_chosen():
+    facets = [timeline.Facet(f"x{i}", f"Label {i:03d}", count=i) for i in range(10)]
+    offered = timeline.choices(facets, "x0", limit=3)
+    assert [f.iri for f in offered] == ["x0", "x7", "x8", "x9"]  # in the given (label) order
+    assert timeline.choices(facets, None, limit=20) == facets
+
+
+def test_page_links_to_later_pages_and_years(big_app):
+    client = big_app.test_client()
+    one = client.get("/timeline", headers=HTML).get_data(as_text=True)
+    two = client.get("/timeline?page=2", headers=HTML).get_data(as_text=True)
+    assert one.count('<li class="entry"') == timeline.PAGE_SIZE
+    assert 'rel="next" href="/timeline?page=2"' in one and 'rel="prev"' not in one
+    assert 'rel="prev" href="/timeline"' in two and "101–200 of 250" in two
+    entries = timeline.timeline(get_store(big_app)).entries
+    link = f'/resource/{entries[100].iri.rsplit("/", 1)[1]}.html"'
+    assert link in two and link not in one
+    assert 'aria-label="Jump to a year"' in one
+
+
+def test_bad_page_number_is_a_400(big_app):
+    response = big_app.test_client().get("/timeline?page=zero", headers=HTML)
+    assert response.status_code == 400 and "page must be a whole number" in response.get_data(as_text=True)
+
+
+def test_home_lists_a_few_milestones_per_era(big_app):
+    from aikg.web.pages import HOME_MILESTONES
+
+    line = timeline.timeline(get_store(big_app))
+    crowded = max(line.eras, key=lambda era: len(line.era_entries(era.iri)))
+    assert len(line.era_entries(crowded.iri)) > HOME_MILESTONES
+    html = big_app.test_client().get("/", headers=HTML).get_data(as_text=True)
+    assert f"All {len(line.era_entries(crowded.iri))} milestones of this era" in html
+    section = html.split(f'/timeline?era={crowded.iri.replace(":", "%3A").replace("/", "%2F")}')[0].rsplit("<section", 1)[1]
+    assert section.count("<li>") == HOME_MILESTONES

@@ -1,7 +1,9 @@
 """The production server: gunicorn's sync workers over one app that is built, loaded and validated once.
 
 The app is built in the master before any worker exists (gunicorn's preload_app), so invalid data stops
-the server before it listens and every worker forks with the graph already in memory.
+the server before it listens and every worker forks with the graph already in memory, and with the
+search index, the timeline and the home page's counts already built (at a million triples these take
+seconds, which each worker would otherwise spend on its first page).
 
 A query past its time limit is abandoned by the store, which cannot stop it (the engine has no
 cancellation): the runaway keeps a core busy. The store's ``on_abandon`` hook marks the worker, and
@@ -14,14 +16,17 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from aikg import home, search, timeline
 from aikg.app import create_app, get_store
 from aikg.config import load_config
+from aikg.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +42,21 @@ def default_workers() -> int:
 def build_app(overrides: Mapping[str, Any]) -> Flask:
     """Build the app (loading and validating the data) and hook worker retirement onto its store."""
     app = create_app(overrides)
-    hooks = getattr(get_store(app), "on_abandon", None)
+    store = get_store(app)
+    hooks = getattr(store, "on_abandon", None)
     if isinstance(hooks, list):
         hooks.append(_mark_for_retirement)
+        warm(store)  # an embedded store; a remote one is left to its workers (no connection before fork)
     return app
+
+
+def warm(store: Store) -> None:
+    """Build what the pages compute once per data version, so that forked workers share it."""
+    began = time.perf_counter()
+    search.index(store)
+    timeline.timeline(store)
+    home.stats(store)
+    log.info("search index, timeline and counts built in %.1f s", time.perf_counter() - began)
 
 
 def _mark_for_retirement() -> None:

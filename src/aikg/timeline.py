@@ -24,6 +24,10 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
           "November", "December")
 _DATE = re.compile(r"^(-?\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
 FACETS = ("org", "person", "technique", "era")
+#: Milestones a timeline page shows; a graph of thousands of milestones is read a page at a time.
+PAGE_SIZE = 100
+#: Values a filter list offers (those with the most milestones); any other is still typed in the URL.
+FACET_CHOICES = 200
 
 
 @dataclass(frozen=True)
@@ -132,9 +136,15 @@ class Timeline:
     eras: list[Era]
     facets: dict[str, list[Facet]] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self._by_era: dict[str, list[Entry]] = defaultdict(list)
+        for e in self.entries:
+            if e.era is not None:
+                self._by_era[e.era.iri].append(e)
+
     def era_entries(self, era: str) -> list[Entry]:
         """Return the milestones of one era, in order."""
-        return [e for e in self.entries if e.era is not None and e.era.iri == era]
+        return self._by_era.get(era, [])
 
     def filter(self, *, org: str | None = None, person: str | None = None, technique: str | None = None,
                era: str | None = None) -> list[Entry]:
@@ -158,6 +168,43 @@ class Timeline:
             if f.iri == iri:
                 return f.label
         return fallback_label(iri)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a (filtered) timeline, and the first page of each year for jumping to it."""
+
+    entries: list[Entry]
+    number: int
+    pages: int
+    total: int
+    start: int  # position of the first entry shown, from 1
+    years: list[tuple[int, int, int]]  # (year, milestones that year, page where the year starts)
+
+
+def page(entries: list[Entry], number: int = 1, size: int = PAGE_SIZE) -> Page:
+    """Cut ordered entries into pages of `size`; a page number past the end shows the last page."""
+    pages = max(1, -(-len(entries) // size))
+    number = min(max(1, number), pages)
+    first = (number - 1) * size
+    counts: Counter[int] = Counter()
+    starts: dict[int, int] = {}
+    for i, e in enumerate(entries):
+        year = e.when.year if e.when else e.year
+        if year is not None:
+            counts[year] += 1
+            starts.setdefault(year, i // size + 1)
+    years = [(y, counts[y], starts[y]) for y in sorted(counts)]
+    return Page(entries[first : first + size], number, pages, len(entries), first + 1, years)
+
+
+def choices(facets: list[Facet], chosen: str | None, limit: int = FACET_CHOICES) -> list[Facet]:
+    """Return the filter values to offer: the `limit` with most milestones, and the chosen one, by label."""
+    if len(facets) <= limit:
+        return facets
+    top = sorted(facets, key=lambda f: (-f.count, f.label.casefold()))[:limit]
+    keep = {f.iri for f in top} | ({chosen} if chosen else set())
+    return [f for f in facets if f.iri in keep]
 
 
 _PROLOGUE = sparql_prologue()

@@ -22,6 +22,7 @@ import pyoxigraph as ox
 
 from aikg.errors import BadQuery, QueryTimeout
 from aikg.store import Boolean, DatasetInfo, QueryResult, Solutions, Term, Triples
+from aikg.store.values import bind_values
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,9 @@ class EmbeddedStore:
             kwargs["use_default_graph_as_union"] = True
         if named_graphs is not None:
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
-        if substitutions:
+        if substitutions and all(isinstance(t, (ox.NamedNode, ox.Literal)) for t in substitutions.values()):
+            text = bind_values(text, substitutions)  # planned as a join, where substitutions are not
+        elif substitutions:
             kwargs["substitutions"] = {ox.Variable(k): v for k, v in substitutions.items()}
 
         def run() -> QueryResult:

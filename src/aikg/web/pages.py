@@ -26,6 +26,9 @@ from aikg.web.urls import local_path
 
 bp = Blueprint("pages", __name__)
 
+#: Eras the home page shows, and milestones under each; the timeline has the rest.
+HOME_ERAS = 24
+HOME_MILESTONES = 12
 #: Rows a results table shows; the downloads hold them all.
 SHOWN_ROWS = 500
 _PLAIN = {XSD + "string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"}
@@ -133,7 +136,8 @@ def index() -> str:
     line = timeline.timeline(store)
     eras = [(era, line.era_entries(era.iri)) for era in line.eras]
     loose = [e for e in line.entries if e.era is None]
-    return render_template("home.html", stats=home.stats(store), eras=eras, loose=loose)
+    return render_template("home.html", stats=home.stats(store), eras=eras[:HOME_ERAS], more_eras=len(eras) - HOME_ERAS,
+                           loose=loose, shown=HOME_MILESTONES)
 
 
 @bp.get("/search")
@@ -170,10 +174,20 @@ def timeline_page() -> tuple[str, int]:
             continue
         if iri:
             chosen[facet] = iri
-    entries = line.filter(**chosen)
+    try:
+        number = _bounded(request.args.get("page"), "page", 1, 1, 10**6)
+    except BadRequest as e:
+        error, number = e, 1
+    shown = timeline.page(line.filter(**chosen), number)
     labels = {facet: line.label(facet, iri) for facet, iri in chosen.items()}
-    page = render_template("timeline.html", line=line, entries=entries, chosen=chosen, labels=labels, error=error)
-    return page, 400 if error else 200
+    offered = {facet: timeline.choices(line.facets[facet], chosen.get(facet)) for facet in timeline.FACETS}
+
+    def page_url(n: int) -> str:
+        return _url("/timeline", **chosen, page=n if n > 1 else None)
+
+    html = render_template("timeline.html", line=line, shown=shown, chosen=chosen, labels=labels,
+                           offered=offered, page_url=page_url, error=error)
+    return html, 400 if error else 200
 
 
 def _hops(raw: str | None) -> int:
