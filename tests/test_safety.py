@@ -215,3 +215,22 @@ def test_a_burst_of_runaways_leaves_the_server_answering(strict_server):
     assert results == [503, 503, 503]
     r = requests.get(sparql, params={"query": "ASK {}"}, timeout=10)
     assert r.status_code == 200
+
+
+def test_watchdog_claims_an_overrun_and_leaves_fast_queries_alone():
+    from aikg.errors import QueryTimeout
+    from aikg.store.embedded import _Watched
+
+    overruns: list[QueryTimeout] = []
+    watched = _Watched(overruns.append, tick=0.01)
+    assert watched.run(lambda: 42, 1.0) == 42
+    time.sleep(0.05)
+    assert overruns == []
+    caller = threading.Thread(target=watched.run, args=(lambda: time.sleep(0.5), 0.05), daemon=True)
+    caller.start()
+    deadline = time.monotonic() + 2
+    while not overruns and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(overruns) == 1 and "0.05 s limit" in overruns[0].message
+    caller.join(1)
+    assert caller.is_alive()  # once claimed, the caller never answers: the overrun's answer is the only one

@@ -5,10 +5,11 @@ the server before it listens and every worker forks with the graph already in me
 search index, the timeline and the home page's counts already built (at a million triples these take
 seconds, which each worker would otherwise spend on its first page).
 
-A query past its time limit is abandoned by the store, which cannot stop it (the engine has no
-cancellation): the runaway keeps a core busy. The store's ``on_abandon`` hook marks the worker, and
-gunicorn's ``post_request`` hook retires it once the 503 has been sent; the arbiter forks a fresh worker
-from the preloaded app, and the process holding the runaway query exits.
+A sync worker serves one request at a time, so its queries run in the request's own thread, watched by a
+deadline thread (``aikg.store.embedded.run_inline``): handing each query to another thread, as a
+multi-threaded server must, would cost a third of a trivial query's time. The engine cannot stop a
+query, so when one passes its limit the watchdog answers the client itself (the app's own 503 response,
+rendered for that request) and ends the worker; the arbiter forks a fresh one from the preloaded app.
 """
 
 from __future__ import annotations
@@ -26,12 +27,16 @@ from gunicorn.app.base import BaseApplication
 from aikg import home, search, timeline
 from aikg.app import create_app, get_store
 from aikg.config import load_config
+from aikg.errors import QueryTimeout
 from aikg.store import Store
+from aikg.store.embedded import run_inline
+from aikg.store.remote import RemoteStore
+from aikg.web.handlers import error_response
 
 log = logging.getLogger(__name__)
 
-#: Set in a worker when its store abandons a query; the worker retires after the current response.
-_retire = {"now": False}
+#: The app, and the request a worker is serving, for the answer to a query that overran its limit.
+_serving: dict[str, Any] = {}
 
 
 def default_workers() -> int:
@@ -40,13 +45,11 @@ def default_workers() -> int:
 
 
 def build_app(overrides: Mapping[str, Any]) -> Flask:
-    """Build the app (loading and validating the data) and hook worker retirement onto its store."""
+    """Build the app (loading and validating the data) and the caches its workers will share."""
     app = create_app(overrides)
     store = get_store(app)
-    hooks = getattr(store, "on_abandon", None)
-    if isinstance(hooks, list):
-        hooks.append(_mark_for_retirement)
-        warm(store)  # an embedded store; a remote one is left to its workers (no connection before fork)
+    if not isinstance(store, RemoteStore):  # a remote store makes no connection before the fork
+        warm(store)
     return app
 
 
@@ -59,16 +62,37 @@ def warm(store: Store) -> None:
     log.info("search index, timeline and counts built in %.1f s", time.perf_counter() - began)
 
 
-def _mark_for_retirement() -> None:
-    _retire["now"] = True
+def _recording(app: Flask) -> Callable[[dict[str, Any], Any], Any]:
+    """Wrap the app so that the worker knows which request it is serving."""
+    _serving["app"] = app
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
+        _serving["environ"] = environ
+        return app(environ, start_response)
+
+    return wsgi
 
 
-def _post_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
-    """Retire a worker whose store abandoned a query, now that the response has been sent."""
-    if _retire["now"]:
-        _retire["now"] = False
-        log.warning("worker %s retires: it holds an abandoned query", os.getpid())
-        worker.alive = False
+def _post_fork(server: Any, worker: Any) -> None:
+    run_inline(_answer_and_exit)
+
+
+def _answer_and_exit(error: QueryTimeout) -> None:
+    """From the watchdog thread: send the app's 503 for the request being served, then end the worker."""
+    app: Flask = _serving["app"]
+    environ = _serving.get("environ") or {}
+    try:
+        with app.request_context(environ):
+            response = app.process_response(error_response(error.status_code, error.title, error.message))
+            head = [f"HTTP/1.1 {response.status}"]
+            head += [f"{k}: {v}" for k, v in response.get_wsgi_headers(environ).items() if k.lower() != "connection"]
+            head.append("Connection: close")
+            environ["gunicorn.socket"].sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + response.get_data())
+    except Exception:  # the client may be gone; the worker must end all the same
+        log.exception("could not answer the query that overran its limit")
+    log.warning("worker %s retires: it holds a query past its limit", os.getpid())
+    logging.shutdown()
+    os._exit(0)
 
 
 def _when_ready(announce: Callable[[str], None]) -> Callable[[Any], None]:
@@ -93,8 +117,8 @@ class AikgServer(BaseApplication):  # type: ignore[misc]
         for key, value in self.options.items():
             self.cfg.set(key, value)
 
-    def load(self) -> Flask:
-        return self.application
+    def load(self) -> Callable[[dict[str, Any], Any], Any]:
+        return _recording(self.application)
 
 
 def server_options(
@@ -113,7 +137,7 @@ def server_options(
         "keepalive": 2,
         # Long GET queries: the query size limit (413) is ours to enforce, not the request line's.
         "limit_request_line": 0,
-        "post_request": _post_request,
+        "post_fork": _post_fork,
         "when_ready": _when_ready(announce),
         "accesslog": None,
         "errorlog": "-",

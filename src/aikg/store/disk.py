@@ -268,7 +268,6 @@ class DiskStore:
         self.root = root
         self.watch = watch
         self.read_only = True
-        self.on_abandon: list[Callable[[], None]] = []
         self._lock = threading.Lock()
         self._target = self._link()
         self._store = self._open(self._target)
@@ -283,9 +282,7 @@ class DiskStore:
             ) from None
 
     def _open(self, target: str) -> EmbeddedStore:
-        store = read_version((self.root / target).resolve())
-        store.on_abandon = self.on_abandon  # the hooks the server installs apply to every version
-        return store
+        return read_version((self.root / target).resolve())
 
     def live(self) -> EmbeddedStore:
         """Return the version to query now, switching to a new one if `current` moved (when watching)."""

@@ -26,6 +26,7 @@ from aikg.formats import (
     by_name,
     negotiate,
 )
+from aikg.guard import analyse
 from aikg.results import boolean_bytes, solutions_bytes, triples_bytes
 from aikg.service import SD_PREFIXES, service_description
 from aikg.store import Boolean, Solutions, Triples
@@ -65,7 +66,7 @@ def sparql() -> Response:
         return _cached_response(etag, settings)
     result = run_query(
         get_store(), text, settings=settings, default_graph=default_graphs, named_graphs=named_graphs,
-        base_iri=request.base_url,
+        base_iri=request.base_url if analyse(text).needs_base else None,  # building the URL costs 20 µs
     )
     if isinstance(result, Solutions):
         body = solutions_bytes(result, fmt)
