@@ -25,9 +25,9 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 _DATE = re.compile(r"^(-?\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
 FACETS = ("org", "person", "technique", "era")
 #: Milestones a timeline page shows; a graph of thousands of milestones is read a page at a time.
-PAGE_SIZE = 100
+PAGE_SIZE = 50
 #: Values a filter list offers (those with the most milestones); any other is still typed in the URL.
-FACET_CHOICES = 200
+FACET_CHOICES = 100
 
 
 @dataclass(frozen=True)
