@@ -64,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
                 if ds is None:
                     print("  the shipped data is not there yet (data/ is empty): skipped")
                     continue
-                scale_runs.append(scale.run(ds, duration, step_timeout, _skip_validation(args.quick, ds, scale_runs)))
+                skip = _skip_validation(args.quick, ds, scale_runs, step_timeout)
+                scale_runs.append(scale.run(ds, duration, step_timeout, skip))
     except ServerError as e:
         print(f"a server did not start: {e}", file=sys.stderr)
         return 1
@@ -75,16 +76,26 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _skip_validation(quick: bool, ds: object, done: list[scale.ScaleRun]) -> str | None:
+def _skip_validation(
+    quick: bool, ds: object, done: list[scale.ScaleRun], step_timeout: float = 0.0
+) -> str | None:
     """Say why validation is not timed at this size, or None to time it.
 
-    pyshacl takes minutes from 100k triples: --quick times it on small graphs only, and once a size has
-    run past the step timeout the larger ones are not tried.
+    pyshacl takes minutes from 100k triples: --quick times it on small graphs only; a size is not tried
+    once a smaller one ran past the step timeout, or when the last size's time, grown linearly, would.
     """
     if quick and getattr(ds, "triples", 0) > QUICK_VALIDATION_MAX:
         return f"skipped (--quick: only up to {QUICK_VALIDATION_MAX:,} triples)"
     if any(r.validate.note.startswith(">") for r in done):
         return "skipped (a smaller graph ran past the step timeout)"
+    timed = [r for r in done if r.validate.seconds is not None and r.triples]
+    triples = getattr(ds, "triples", 0)
+    if timed and step_timeout:
+        last = max(timed, key=lambda r: r.triples)
+        expected = (last.validate.seconds or 0.0) * triples / last.triples  # pyshacl grows at least linearly
+        if expected > step_timeout:
+            return (f"skipped ({last.size} took {last.validate.seconds:.0f} s: at least ~{expected:,.0f} s "
+                    f"expected, past the {step_timeout:.0f} s step timeout)")
     return None
 
 

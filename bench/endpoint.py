@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -10,7 +11,7 @@ import requests
 from bench import wrk
 from bench.datasets import Dataset
 from bench.servers import Server, Servers, start_aikg, start_bare, start_oxigraph
-from bench.workloads import Page, Sparql, aikg_pages, answer_size, sparql_queries
+from bench.workloads import Page, Sparql, aikg_pages, answer_size, browse_pages, sparql_queries
 
 SERVERS = ("aikg", "bare", "oxigraph")
 
@@ -35,6 +36,7 @@ class EndpointRun:
     triples: int
     quads: int
     measures: list[Measure] = field(default_factory=list)
+    pages: list[tuple[Page, wrk.Result]] = field(default_factory=list)  # every page, one connection
     answers: dict[str, dict[str, str]] = field(default_factory=dict)  # query -> server -> answer
     notes: list[str] = field(default_factory=list)
 
@@ -75,6 +77,14 @@ def run(ds: Dataset, connections: Sequence[int], duration: float) -> EndpointRun
                         out.measures.append(_time(ds, q, started[name], c, duration))
             for page in pages:
                 out.measures.append(_time(ds, page, started["aikg"], c, duration))
+        browse, missing = browse_pages(started["aikg"], org)
+        out.notes += missing
+        for page in browse:
+            request = page.request(started["aikg"])
+            warm_up(started["aikg"], request)
+            result = sample_latency(started["aikg"], request, max(1.0, duration / 2))
+            out.pages.append((page, result))
+            print(f"  page {page.name:22s} c=1 p50 {result.p50_ms:7.2f} ms  p99 {result.p99_ms:7.2f} ms")
     return out
 
 
@@ -96,3 +106,28 @@ def _time(ds: Dataset, q: Sparql | Page, server: Server, connections: int, durat
     print(f"  {q.name:24s} {server.name:9s} c={connections:<3d} {result.requests_per_s:9.0f} req/s  "
           f"p50 {result.p50_ms:8.2f} ms  p99 {result.p99_ms:8.2f} ms{flag}")
     return Measure(ds.name, ds.triples, q.name, server.name, connections, result)
+
+
+def sample_latency(server: Server, request: wrk.Request, duration: float, least: int = 5) -> wrk.Result:
+    """Time one request after another (one connection): at least `least` samples, else for `duration` s.
+
+    Unlike wrk, this records requests slower than the run itself (a page can take seconds on a big graph).
+    """
+    samples: list[float] = []
+    errors = 0
+    began = time.perf_counter()
+    while len(samples) < least or time.perf_counter() - began < duration:
+        t = time.perf_counter()
+        answer = requests.request(request.method, server.url + request.path, headers=dict(request.headers),
+                                  data=request.body.encode() if request.body is not None else None, timeout=300)
+        samples.append((time.perf_counter() - t) * 1000)
+        errors += answer.status_code >= 400
+        if time.perf_counter() - began > max(duration, 1.0) * 10:
+            break  # bounded, however slow the request
+    samples.sort()
+    elapsed = time.perf_counter() - began
+
+    def pct(p: float) -> float:
+        return samples[min(len(samples) - 1, int(p * len(samples)))]
+
+    return wrk.Result(len(samples) / elapsed, pct(0.5), pct(0.99), len(samples), errors)

@@ -55,6 +55,13 @@ def endpoint_table(run: EndpointRun) -> list[str]:
         row += f" {_ratio(a, b)} | {_ratio(a, o)} |"
         lines.append(row)
     lines.append("")
+    if run.pages:
+        lines += ["Every page, aikg, one connection (requests one after another):", "",
+                  "| page | path | requests | p50 ms | p99 ms |", "|---|---|---:|---:|---:|"]
+        for page, r in run.pages:
+            bad = f" ({r.errors} errors)" if r.errors else ""
+            lines.append(f"| {page.name} | `{page.path}` | {r.requests}{bad} | {_ms(r.p50_ms)} | {_ms(r.p99_ms)} |")
+        lines.append("")
     for query, answers in run.answers.items():
         verdict = "same answer" if len(set(answers.values())) == 1 else "**MISMATCH**"
         lines.append(f"- check `{query}`: {verdict}: " + ", ".join(f"{k} {v}" for k, v in answers.items()))

@@ -6,17 +6,15 @@ import importlib.util
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import requests
-
 from bench import wrk
 from bench.datasets import DATA, Dataset
-from bench.endpoint import warm_up
+from bench.endpoint import sample_latency, warm_up
 from bench.servers import ROOT, Server, ServerError, Servers, aikg_help, start_aikg, start_oxigraph, tool
 from bench.workloads import ONE_HOP, Sparql, aikg_pages
 
@@ -53,32 +51,42 @@ class ScaleRun:
     notes: list[str] = field(default_factory=list)
 
 
+# Linux counts the RSS a process had before exec in its ru_maxrss, so a command forked straight from this
+# (large) process would report at least this process's size. A small Python process runs the command
+# instead and reports the command's own wall time and peak RSS (its only child's rusage).
+_MEASURE = """import resource, subprocess, sys, time
+began = time.perf_counter()
+code = subprocess.call(sys.argv[2:])
+seconds = time.perf_counter() - began
+with open(sys.argv[1], "w") as out:
+    out.write(f"{seconds} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
+sys.exit(code)
+"""
+
+
 def timed(argv: Sequence[str], timeout: float, env: dict[str, str] | None = None) -> Timed:
-    """Run a command; measure its wall time and its own peak RSS (wait4's rusage, not the children's total)."""
+    """Run a command; measure its wall time and its own peak RSS (not inflated by this process's size)."""
     err_file = tempfile.TemporaryFile()  # noqa: SIM115 (closed on every path below; the child writes to it)
-    began = time.perf_counter()
-    proc = subprocess.Popen(list(argv), stdout=subprocess.DEVNULL, stderr=err_file, cwd=ROOT,
-                            env={**os.environ, **(env or {})}, start_new_session=True)
-    deadline = began + timeout
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.perf_counter() > deadline:
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "measure"
+        proc = subprocess.Popen([sys.executable, "-c", _MEASURE, str(report), *argv], stdout=subprocess.DEVNULL,
+                                stderr=err_file, cwd=ROOT, env={**os.environ, **(env or {})},
+                                start_new_session=True)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
             os.killpg(proc.pid, 9)
-            os.wait4(proc.pid, 0)
+            proc.wait()
             err_file.close()
             return Timed(None, None, f"> {timeout:.0f} s (stopped)")
-        time.sleep(0.05)  # polling a child process for its exit
-    seconds = time.perf_counter() - began
-    proc.returncode = os.waitstatus_to_exitcode(status)
+        measured = report.read_text().split() if report.exists() else []
     err_file.seek(0)
     err = err_file.read().decode(errors="replace")
     err_file.close()
-    if proc.returncode != 0:
+    if proc.returncode != 0 or len(measured) != 2:
         last = err.strip().splitlines()[-1:] or [""]
         return Timed(None, None, f"failed ({proc.returncode}): {last[0][:80]}")
-    return Timed(seconds, usage.ru_maxrss / 1024)
+    return Timed(float(measured[0]), int(measured[1]) / 1024)
 
 
 def run(ds: Dataset, duration: float, step_timeout: float, validate: str | None = None) -> ScaleRun:
@@ -121,31 +129,6 @@ def _loads(out: ScaleRun, source: Path | None, work: Path, timeout: float) -> Pa
 def _validate(source: Path | None, timeout: float, engine: str) -> Timed:
     base = [tool("aikg"), "validate", "--engine", engine]
     return timed(base if source is None else [*base, str(source)], timeout)
-
-
-def sample_latency(server: Server, request: wrk.Request, duration: float, least: int = 5) -> wrk.Result:
-    """Time one request after another (one connection): at least `least` samples, else for `duration` s.
-
-    Unlike wrk, this records requests slower than the run itself (a page can take seconds on a big graph).
-    """
-    samples: list[float] = []
-    errors = 0
-    began = time.perf_counter()
-    while len(samples) < least or time.perf_counter() - began < duration:
-        t = time.perf_counter()
-        answer = requests.request(request.method, server.url + request.path, headers=dict(request.headers),
-                                  data=request.body.encode() if request.body is not None else None, timeout=300)
-        samples.append((time.perf_counter() - t) * 1000)
-        errors += answer.status_code >= 400
-        if time.perf_counter() - began > max(duration, 1.0) * 10:
-            break  # bounded, however slow the request
-    samples.sort()
-    elapsed = time.perf_counter() - began
-
-    def pct(p: float) -> float:
-        return samples[min(len(samples) - 1, int(p * len(samples)))]
-
-    return wrk.Result(len(samples) / elapsed, pct(0.5), pct(0.99), len(samples), errors)
 
 
 def _remote_supported() -> bool:

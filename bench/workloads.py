@@ -76,6 +76,52 @@ def aikg_pages(server: Server, org: str | None) -> tuple[list[Page], list[str]]:
     return pages, missing
 
 
+def browse_pages(server: Server, org: str | None) -> tuple[list[Page], list[str]]:
+    """Every kind of HTML page a reader opens, about the busiest organisation where a page needs a subject.
+
+    The path is from the first person (by IRI) to the organisation: on the shipped graph a real question,
+    on a generated one whatever the data links.
+    """
+    candidates = [Page("home", "/", "text/html"), Page("timeline", "/timeline", "text/html"),
+                  Page("query page", "/query", "text/html"), Page("ontology", "/ontology", "text/html"),
+                  Page("named-query list", "/queries", "text/html")]
+    if org is not None and org.startswith(RESOURCE):
+        slug = org[len(RESOURCE):]
+        arg = urllib.parse.quote(org, safe="")
+        candidates += [
+            Page("resource page", f"/resource/{slug}.html", "text/html"),
+            Page("search", f"/search?q={urllib.parse.quote(slug.replace('_', ' ')[:12])}", "text/html"),
+            Page("search (autocomplete)", f"/api/search?q={urllib.parse.quote(slug[:4])}", "application/json"),
+            Page("explore, 1 hop", f"/explore?iri={arg}&hops=1", "text/html"),
+            Page("explore, 2 hops", f"/explore?iri={arg}&hops=2", "text/html"),
+            Page("named query page", f"/queries/produced-by?org={arg}", "text/html"),
+        ]
+        person = _first(server, "SELECT ?p WHERE { ?p a aikg:Person } ORDER BY ?p LIMIT 1")
+        if person is not None:
+            candidates.append(Page("paths", f"/paths?from={urllib.parse.quote(person, safe='')}&to={arg}",
+                                   "text/html"))
+    pages: list[Page] = []
+    missing: list[str] = []
+    for page in candidates:
+        status = _status(server, page)
+        if status == 200:
+            pages.append(page)
+        else:
+            missing.append(f"{page.name} ({page.path}): not available (HTTP {status})")
+    return pages, missing
+
+
+def _first(server: Server, select: str) -> str | None:
+    """The first binding of a one-variable SELECT on the server, or None."""
+    try:
+        answer = requests.post(server.sparql, data=(sparql_prologue() + select).encode(), timeout=300,
+                               headers={"Content-Type": "application/sparql-query", "Accept": JSON_RESULTS})
+        rows = answer.json()["results"]["bindings"] if answer.status_code == 200 else []
+    except (requests.RequestException, ValueError, KeyError):
+        return None
+    return next((cell["value"] for row in rows for cell in row.values()), None)
+
+
 def _status(server: Server, page: Page) -> int | str:
     try:
         return requests.get(server.url + page.path, headers={"Accept": page.accept}, timeout=60).status_code
