@@ -96,6 +96,16 @@ def scale_table(runs: Sequence[ScaleRun]) -> list[str]:
             row += f" {_ms(res.p50_ms)} |" if res else " |"
         lines.append(row)
     lines.append("")
+    measured = list(dict.fromkeys(k for r in runs for k in r.memory))
+    if measured:
+        lines += ["Peak RSS of the servers after the runs above (VmHWM; the first process, then the largest "
+                  "worker; pages shared between processes count in each):", "",
+                  "| size |" + "".join(f" {k} MB |" for k in measured), "|---|" + "---:|" * len(measured)]
+        for r in runs:
+            cells = "".join(f" {r.memory[k][0]:,.0f} / {r.memory[k][1]:,.0f} |" if k in r.memory else " |"
+                            for k in measured)
+            lines.append(f"| {r.size} |{cells}")
+        lines.append("")
     lines += [f"- {r.size}: {note}" for r in runs for note in r.notes]
     lines.append("")
     return lines

@@ -15,7 +15,17 @@ from pathlib import Path
 from bench import wrk
 from bench.datasets import DATA, Dataset
 from bench.endpoint import sample_latency, warm_up
-from bench.servers import ROOT, Server, ServerError, Servers, aikg_help, start_aikg, start_oxigraph, tool
+from bench.servers import (
+    ROOT,
+    Server,
+    ServerError,
+    Servers,
+    aikg_help,
+    peak_rss_mb,
+    start_aikg,
+    start_oxigraph,
+    tool,
+)
 from bench.workloads import ONE_HOP, Sparql, aikg_pages
 
 
@@ -48,6 +58,7 @@ class ScaleRun:
     validate_fast: Timed = Timed(None, None)  # the compiled engine that `aikg load` uses
     sparql: dict[str, wrk.Result] = field(default_factory=dict)  # server -> one-hop at 8 connections
     latency: dict[str, wrk.Result] = field(default_factory=dict)  # "named-query embedded" etc. -> 1 connection
+    memory: dict[str, tuple[float, float]] = field(default_factory=dict)  # server -> peak RSS MB: first, workers
     notes: list[str] = field(default_factory=list)
 
 
@@ -168,3 +179,8 @@ def _serve(out: ScaleRun, ds: Dataset, aikg_store: Path | None, duration: float)
                 warm_up(server, request)
                 out.latency[key] = result = sample_latency(server, request, duration)
                 print(f"  {key:28s} c=1 p50 {result.p50_ms:7.2f} ms  p99 {result.p99_ms:7.2f} ms")
+        for name, server in started.items():
+            peaks = peak_rss_mb(server)
+            if peaks is not None:
+                out.memory[name] = peaks
+                print(f"  peak RSS {name:14s} first process {peaks[0]:,.0f} MB, largest worker {peaks[1]:,.0f} MB")

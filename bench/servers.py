@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -139,9 +139,8 @@ def _wait_ready(server: Server, url: str, timeout: float) -> None:
     raise ServerError(f"{server.name} did not answer on {url} within {timeout:.0f} s:\n{server.log_tail()}")
 
 
-def _group_cpu_seconds(pgid: int) -> float:
-    """Sum the CPU time of every process in a process group (from /proc)."""
-    total = 0
+def _group(pgid: int) -> Iterator[tuple[int, list[str]]]:
+    """Yield (pid, /proc/pid/stat fields after the name) for every process of a process group."""
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -151,8 +150,34 @@ def _group_cpu_seconds(pgid: int) -> float:
         except OSError:
             continue
         if int(fields[2]) == pgid:  # fields after the name: state ppid pgrp ...; utime stime at 11, 12
-            total += int(fields[11]) + int(fields[12])
+            yield int(entry.name), fields
+
+
+def _group_cpu_seconds(pgid: int) -> float:
+    """Sum the CPU time of every process in a process group (from /proc)."""
+    total = sum(int(fields[11]) + int(fields[12]) for _, fields in _group(pgid))
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_mb(server: Server) -> tuple[float, float] | None:
+    """The peak RSS (VmHWM) of the server's first process and the largest of the others (its workers), in MB.
+
+    Shared pages count in every process that maps them (an on-disk store's cache, what a forked worker
+    shares with its master), so the figures are upper bounds on what each process adds.
+    """
+    peaks: dict[int, float] = {}
+    for pid, _ in _group(server.proc.pid):
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                hwm = next((line.split()[1] for line in f if line.startswith("VmHWM:")), None)
+        except OSError:
+            continue
+        if hwm is not None:
+            peaks[pid] = int(hwm) / 1024
+    if server.proc.pid not in peaks:
+        return None
+    workers = [mb for pid, mb in peaks.items() if pid != server.proc.pid]
+    return peaks[server.proc.pid], max(workers, default=0.0)
 
 
 def _wait_idle(server: Server, timeout: float) -> None:

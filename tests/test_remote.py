@@ -289,6 +289,33 @@ def test_slow_store_is_a_timeout(broken_endpoint):
     assert e.value.status_code == 503 and "0.3 s" in e.value.message
 
 
+def test_warm_builds_the_pages_caches_over_a_remote_store_before_the_fork(oxigraph):
+    from aikg import search
+    from aikg.server import warm
+
+    store = RemoteStore(oxigraph.query_url, timeout=7)
+    warm(store)
+    assert store.timeout == 7  # the longer limit was for the warm-up only
+    assert len(store._http.pools) == 0  # no socket left for the forked workers to share
+    assert store in search._cache  # built once, here, for every worker
+    assert [h.label for h in search.search(store, "alphago zero", limit=1)] == ["AlphaGo Zero"]
+
+
+def test_warm_over_a_dead_store_leaves_the_caches_to_the_pages(caplog):
+    from aikg import search
+    from aikg.server import warm
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    store = RemoteStore(f"http://127.0.0.1:{port}/query", timeout=2)
+    with caplog.at_level("WARNING", logger="aikg.server"):
+        warm(store)  # the server still starts; the pages answer 502 until the store is back
+    assert store.timeout == 2
+    assert store not in search._cache
+    assert "not built before serving" in caplog.text and str(port) in caplog.text
+
+
 def test_app_over_a_dead_store_answers_502():
     from aikg.app import create_app
 

@@ -27,7 +27,7 @@ from gunicorn.app.base import BaseApplication
 from aikg import home, search, timeline
 from aikg.app import create_app, get_store
 from aikg.config import load_config
-from aikg.errors import QueryTimeout
+from aikg.errors import AikgError, QueryTimeout
 from aikg.store import Store
 from aikg.store.embedded import run_inline
 from aikg.store.remote import RemoteStore
@@ -47,18 +47,40 @@ def default_workers() -> int:
 def build_app(overrides: Mapping[str, Any]) -> Flask:
     """Build the app (loading and validating the data) and the caches its workers will share."""
     app = create_app(overrides)
-    store = get_store(app)
-    if not isinstance(store, RemoteStore):  # a remote store makes no connection before the fork
-        warm(store)
+    warm(get_store(app))
     return app
 
 
+#: How long the queries that build the caches may take on a remote store, once, before any request:
+#: on millions of triples they pass the limit set for a visitor's query.
+WARM_TIMEOUT = 600.0
+
+
 def warm(store: Store) -> None:
-    """Build what the pages compute once per data version, so that forked workers share it."""
+    """Build what the pages compute once per data version, so that forked workers share it.
+
+    Over a remote store the queries get WARM_TIMEOUT, and the pooled connections are closed afterwards
+    so that no two workers share a socket. If the remote store cannot answer, the server still starts
+    and the pages build what they need on first use.
+    """
     began = time.perf_counter()
-    search.index(store)
-    timeline.timeline(store)
-    home.stats(store)
+    remote = store if isinstance(store, RemoteStore) else None
+    limit = remote.timeout if remote else 0.0
+    try:
+        if remote:
+            remote.timeout = max(limit, WARM_TIMEOUT)
+        search.index(store)
+        timeline.timeline(store)
+        home.stats(store)
+    except AikgError as e:
+        if remote is None:
+            raise
+        log.warning("the pages' caches were not built before serving (%s); the first pages build them", e)
+        return
+    finally:
+        if remote:
+            remote.timeout = limit
+            remote.close()
     log.info("search index, timeline and counts built in %.1f s", time.perf_counter() - began)
 
 
