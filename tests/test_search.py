@@ -155,7 +155,7 @@ def test_shipped_data_accents_and_ranking(full_app):
     assert resolve(shipped, "Google DeepMind", ORG) == R + "DeepMind"  # an alternative label
 
 
-@pytest.mark.parametrize("q", ["a", "al", "alphago", "go", "deep", "montreal", "udem", "x", "brain", "lee sedol", "zzz"])
+@pytest.mark.parametrize("q", ["a", "al", "alphago", "go", "deep", "montreal", "udem", "x", "brain", "lee sedol", "zz"])
 def test_finding_the_text_gives_what_checking_every_entry_gives(full_app, monkeypatch, q):
     """Search looks for the text in one string (or, for a text most entries hold, checks them all)."""
     from aikg import search as search_module
