@@ -124,6 +124,18 @@ def test_choices_keep_the_most_frequent_and_the_chosen():
     assert timeline.choices(facets, None, limit=20) == facets
 
 
+def test_offered_values_are_worked_out_once_and_keep_the_chosen(big_app):
+    line = timeline.timeline(get_store(big_app))
+    people = line.facets["person"]
+    assert len(people) > timeline.FACET_CHOICES  # enough people that the list is cut
+    assert line.offered("person") == timeline.choices(people, None)
+    assert len(line.offered("person")) == timeline.FACET_CHOICES
+    rare = sorted(people, key=lambda f: (-f.count, f.label.casefold()))[-1]  # the last the cut would keep
+    assert rare not in line.offered("person")
+    assert line.offered("person", rare.iri) == timeline.choices(people, rare.iri)
+    assert rare in line.offered("person", rare.iri)
+
+
 def test_page_links_to_later_pages_and_years(big_app):
     client = big_app.test_client()
     one = client.get("/timeline", headers=HTML).get_data(as_text=True)

@@ -141,6 +141,15 @@ class Timeline:
         for e in self.entries:
             if e.era is not None:
                 self._by_era[e.era.iri].append(e)
+        # Sorting every person of a large graph by count took most of a page's time: once, here.
+        self._offered = {facet: choices(values, None) for facet, values in self.facets.items()}
+
+    def offered(self, facet: str, chosen: str | None = None) -> list[Facet]:
+        """Return the values to offer for a filter: those with most milestones, and the chosen one."""
+        top = self._offered.get(facet, [])
+        if chosen is None or any(f.iri == chosen for f in top):
+            return top
+        return choices(self.facets.get(facet, []), chosen)
 
     def era_entries(self, era: str) -> list[Entry]:
         """Return the milestones of one era, in order."""

@@ -180,7 +180,7 @@ def timeline_page() -> tuple[str, int]:
         error, number = e, 1
     shown = timeline.page(line.filter(**chosen), number)
     labels = {facet: line.label(facet, iri) for facet, iri in chosen.items()}
-    offered = {facet: timeline.choices(line.facets[facet], chosen.get(facet)) for facet in timeline.FACETS}
+    offered = {facet: line.offered(facet, chosen.get(facet)) for facet in timeline.FACETS}
 
     def page_url(n: int) -> str:
         return _url("/timeline", **chosen, page=n if n > 1 else None)
