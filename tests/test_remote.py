@@ -289,6 +289,43 @@ def test_slow_store_is_a_timeout(broken_endpoint):
     assert e.value.status_code == 503 and "0.3 s" in e.value.message
 
 
+def test_a_store_aikg_did_not_publish_is_counted_rarely(tmp_path):
+    """Without a publication record the data is known by its size; counting is not repeated every second."""
+    import requests
+    from oxigraph_server import OxigraphServer
+
+    from aikg.store import remote as remote_module
+
+    server = OxigraphServer(tmp_path / "plain").start()
+    try:
+        def insert(n: int) -> None:
+            data = f"INSERT DATA {{ <urn:x:{n}> <urn:p> {n} }}"
+            requests.post(server.update_url, data={"update": data}, timeout=10).raise_for_status()
+
+        insert(1)
+        store = RemoteStore(server.query_url, timeout=10)
+        sent: list[str] = []
+        post = store._post
+
+        def recording(url, fields, accept, timeout, text):
+            sent.append(text)
+            return post(url, fields, accept, timeout, text)
+
+        store._post = recording  # type: ignore[method-assign]
+        first = store.info.version
+        assert any("COUNT" in t for t in sent)
+        insert(2)
+        sent.clear()
+        store._checked -= 2 * remote_module.REFRESH  # a published store would be read again by now
+        assert store.info.version == first and sent == []
+        store._checked -= remote_module.RECOUNT
+        assert store.info.version != first  # counted again: the new triple is seen
+        assert any("COUNT" in t for t in sent)
+        store.close()
+    finally:
+        server.stop()
+
+
 def test_warm_builds_the_pages_caches_over_a_remote_store_before_the_fork(oxigraph):
     from aikg import search
     from aikg.server import warm

@@ -9,7 +9,9 @@ graphs as ``default-graph-uri`` (their union is the default graph, as in the emb
 Oxigraph server with ``--union-default-graph``, works on every server and keeps the temporary graphs of a
 publish in progress, and the publication record itself, out of every answer. ``REMOTE_GRAPH`` instead
 names one graph to read (a store filled by other means); with neither, queries go to the server's own
-default graph. The record is re-read at most every :data:`REFRESH` seconds.
+default graph. The record is re-read at most every :data:`REFRESH` seconds. A store that aikg did not
+publish is known by its number of triples instead, counted at most every :data:`RECOUNT` seconds:
+counting takes a second per few million triples, too long to repeat every second on a request's path.
 
 Atomicity. A publish swaps all graphs in one update request (one transaction), so a reader sees the
 old version or the new one. One window remains: when a publish changes the *set* of graphs (a data file
@@ -50,6 +52,7 @@ PUBLICATION_GRAPH = GRAPH + "publication"
 STAGING_PREFIX = GRAPH + "staging/"
 #: Seconds between two reads of the publication record.
 REFRESH = 1.0
+RECOUNT = 300.0
 
 _ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
 _RESULT_TYPES = {
@@ -163,12 +166,11 @@ class RemoteStore:
     # -- the dataset -----------------------------------------------------------------------------
 
     def _current(self) -> _Record:
-        now = time.monotonic()
         record = self._record
-        if record is not None and now - self._checked < REFRESH:
+        if record is not None and time.monotonic() - self._checked < record.refresh:
             return record
         with self._lock:
-            if self._record is None or time.monotonic() - self._checked >= REFRESH:
+            if self._record is None or time.monotonic() - self._checked >= self._record.refresh:
                 self._record = self._read_record(self._record)
                 self._checked = time.monotonic()
             return self._record
@@ -196,7 +198,7 @@ class RemoteStore:
         if previous is not None and previous.info.version == version:
             return previous
         modified = datetime.now(UTC).replace(microsecond=0).isoformat()
-        return _Record(DatasetInfo(version, modified, ()), parts)
+        return _Record(DatasetInfo(version, modified, ()), parts, refresh=RECOUNT)
 
     # -- HTTP --------------------------------------------------------------------------------------
 
@@ -287,11 +289,12 @@ def _io(response: urllib3.BaseHTTPResponse) -> IO[bytes]:
 
 
 class _Record:
-    __slots__ = ("info", "parts")
+    __slots__ = ("info", "parts", "refresh")
 
-    def __init__(self, info: DatasetInfo, parts: list[str]) -> None:
+    def __init__(self, info: DatasetInfo, parts: list[str], refresh: float = REFRESH) -> None:
         self.info = info
         self.parts = parts
+        self.refresh = refresh  # seconds before it is read again
 
 
 def _iso(value: str) -> str:
