@@ -56,23 +56,16 @@ def sparql_queries(org: str | None) -> list[Sparql]:
 
 def aikg_pages(server: Server, org: str | None) -> tuple[list[Page], list[str]]:
     """The aikg-only requests whose routes exist now; and a note for each that does not."""
-    pages: list[Page] = []
-    missing: list[str] = []
     candidates: list[Page] = []
     named = _named_query(server, org)
     if named is not None:
         candidates.append(named)
-    else:
-        missing.append("named-query: not available (no /api/queries listing with a usable query)")
     if org is not None and org.startswith(RESOURCE):
         candidates.append(Page("resource-page", f"/resource/{org[len(RESOURCE):]}.html", "text/html"))
     candidates.append(Page("timeline", "/timeline", "text/html"))
-    for page in candidates:
-        status = _status(server, page)
-        if status == 200:
-            pages.append(page)
-        else:
-            missing.append(f"{page.name} ({page.path}): not available (HTTP {status})")
+    pages, missing = _answering(server, candidates)
+    if named is None:
+        missing.insert(0, "named-query: not available (no /api/queries listing with a usable query)")
     return pages, missing
 
 
@@ -100,6 +93,11 @@ def browse_pages(server: Server, org: str | None) -> tuple[list[Page], list[str]
         if person is not None:
             candidates.append(Page("paths", f"/paths?from={urllib.parse.quote(person, safe='')}&to={arg}",
                                    "text/html"))
+    return _answering(server, candidates)
+
+
+def _answering(server: Server, candidates: list[Page]) -> tuple[list[Page], list[str]]:
+    """The pages that answer 200, and a note for each that does not."""
     pages: list[Page] = []
     missing: list[str] = []
     for page in candidates:
