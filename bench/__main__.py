@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _skip_validation(
-    quick: bool, ds: object, done: list[scale.ScaleRun], step_timeout: float = 0.0
+    quick: bool, ds: object, done: list[scale.ScaleRun], step_timeout: float
 ) -> str | None:
     """Say why validation is not timed at this size, or None to time it.
 

@@ -81,13 +81,11 @@ class _Index:
     superclasses: dict[str, set[str]]
     # Every entry's normalised keys in one string, one entry after another ("\n" between keys and entries,
     # which no normalised text holds): one C-speed find per matching entry replaces a Python loop over all.
-    blob: str = ""
-    starts: list[int] = field(default_factory=list)  # where each entry of `order` begins in `blob`
-    order: list[_Entry] = field(default_factory=list)
+    blob: str = field(init=False, default="")
+    starts: list[int] = field(init=False, default_factory=list)  # where each entry of `order` begins in `blob`
+    order: list[_Entry] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
-        if self.order:
-            return
         parts: list[str] = []
         at = 0
         for entry in self.entries.values():
