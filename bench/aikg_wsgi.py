@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from aikg.app import create_app
+from aikg.web.app import create_app
 
 _data = os.environ.get("BENCH_DATA")
 app = create_app({"DATA": [_data] if _data else None, "VALIDATE": False})

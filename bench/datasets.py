@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-import aikg.generate
-from aikg.generate import generate, milestones_for
-from aikg.loader import dedupe, materialise_alignments, sources
+import aikg.ingest.generate
+from aikg.ingest.files import sources
+from aikg.ingest.generate import generate, milestones_for
+from aikg.ingest.load import dedupe, materialise_alignments
 from aikg.resources import default_data, default_ontology
 
 HERE = Path(__file__).resolve().parent
@@ -71,7 +72,7 @@ def generated_file(target: int, seed: int = SEED) -> tuple[Path, int]:
     """Generate (once) an N-Triples graph of about `target` triples; return its path and exact size."""
     DATA.mkdir(parents=True, exist_ok=True)
     # The generator's own source is part of the name: a changed generator never reuses an old graph.
-    version = hashlib.sha256(Path(aikg.generate.__file__).read_bytes()).hexdigest()[:8]
+    version = hashlib.sha256(Path(aikg.ingest.generate.__file__).read_bytes()).hexdigest()[:8]
     path = DATA / f"gen-{label(target)}-s{seed}-{version}.nt"
     count = Path(f"{path}.count")
     if path.exists() and count.exists():

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from werkzeug.serving import make_server
 
-from aikg.app import create_app
+from aikg.web.app import create_app
 
 TESTS = Path(__file__).parent
 TINY = TESTS / "data" / "tiny.ttl"
@@ -76,8 +76,8 @@ def oxigraph(tmp_path_factory):
     """A real Oxigraph server holding the shipped graph, put there by `aikg publish`, for the whole session."""
     from oxigraph_server import OxigraphServer
 
-    from aikg.loader import sources
-    from aikg.publish import publish
+    from aikg.ingest.files import sources
+    from aikg.ingest.publish import publish
     from aikg.resources import default_data, default_ontology
 
     server = OxigraphServer(tmp_path_factory.mktemp("oxigraph")).start()

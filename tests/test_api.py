@@ -63,7 +63,7 @@ def test_instantiated_query_runs_at_the_endpoint_and_gives_the_same_answer(clien
     assert r.status_code == 200 and r.mimetype == "application/sparql-query"
     text = r.data.decode()
     assert f"<{R}Test_DeepMind>" in text and "DeepMind ?" not in text
-    from aikg.app import get_store
+    from aikg.web.http import get_store
 
     result = get_store(app).query(text)
     assert {row[0].value for row in result.rows} == {DQN, ALPHAGO}
@@ -83,7 +83,7 @@ def test_errors_are_clean(client):
 
 @pytest.mark.parametrize("evil", ['"} ; DROP ALL #', "<http://x> } ; DROP ALL ; #"])
 def test_injection_leaves_the_data_alone(client, app, evil):
-    from aikg.app import get_store
+    from aikg.web.http import get_store
 
     store = get_store(app)
     before = len(store)

@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 import pytest
 from conftest import LiveServer
 
-from aikg.app import create_app
+from aikg.web.app import create_app
 
 pytestmark = pytest.mark.browser
 

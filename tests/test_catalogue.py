@@ -7,9 +7,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from aikg import catalogue as cat
 from aikg.errors import BadRequest, NotFound
-from aikg.loader import build_memory_store, sources
+from aikg.graph import catalogue as cat
+from aikg.ingest.files import sources
+from aikg.ingest.load import build_memory_store
 from aikg.namespaces import ONTOLOGY, RESOURCE
 from aikg.resources import default_ontology
 from aikg.store import Solutions

@@ -7,8 +7,8 @@ import io
 import json
 from pathlib import Path
 
-from aikg import catalogue as cat
 from aikg.cli import cli
+from aikg.graph import catalogue as cat
 from aikg.namespaces import RESOURCE
 
 R = RESOURCE

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from aikg import catalogue as cat
-from aikg.app import get_store
+from aikg.graph import catalogue as cat
 from aikg.namespaces import RESOURCE
+from aikg.web.http import get_store
 
 R = RESOURCE
 

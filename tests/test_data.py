@@ -12,7 +12,8 @@ from decimal import Decimal
 
 import pytest
 
-from aikg.loader import build_memory_store, sources
+from aikg.ingest.files import sources
+from aikg.ingest.load import build_memory_store
 from aikg.namespaces import sparql_prologue
 from aikg.resources import default_data, default_ontology
 from aikg.store import ask, select

@@ -7,8 +7,9 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from aikg.describe import describe, description_triples
-from aikg.loader import build_memory_store, sources
+from aikg.graph.describe import describe, description_triples
+from aikg.ingest.files import sources
+from aikg.ingest.load import build_memory_store
 
 R = "https://w3id.org/ai-history/resource/"
 ONT = "https://w3id.org/ai-history/ontology/"

@@ -11,12 +11,13 @@ import pytest
 import requests
 from conftest import TINY, LiveServer
 
-from aikg.app import create_app
 from aikg.errors import StoreUnavailable
-from aikg.loader import build_memory_store, sources
+from aikg.ingest.files import sources
+from aikg.ingest.load import build_memory_store, load
 from aikg.resources import default_data, default_ontology
 from aikg.store import Store
-from aikg.store.disk import CHECK_EVERY, CURRENT, VERSIONS, clean, current_version, load, open_disk_store
+from aikg.store.disk import CHECK_EVERY, CURRENT, VERSIONS, clean, current_version, open_disk_store
+from aikg.web.app import create_app
 
 ONTOLOGY = default_ontology()
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"

@@ -6,9 +6,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from aikg.app import create_app
-from aikg.describe import describe
-from aikg.search import search
+from aikg.graph.describe import describe
+from aikg.graph.search import search
+from aikg.web.app import create_app
 
 XSS = __import__("pathlib").Path(__file__).parent / "data" / "xss.ttl"
 R = "https://w3id.org/ai-history/resource/"

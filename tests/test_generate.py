@@ -9,13 +9,14 @@ import pyoxigraph as ox
 import pytest
 
 from aikg.cli import cli
-from aikg.generate import MILESTONES_PER_ERA, generate
-from aikg.generate import C as CLASSES
-from aikg.loader import build_memory_store, sources
+from aikg.ingest.files import sources
+from aikg.ingest.generate import MILESTONES_PER_ERA, generate
+from aikg.ingest.generate import C as CLASSES
+from aikg.ingest.load import build_memory_store
+from aikg.ingest.validate import validate
 from aikg.namespaces import RDF
 from aikg.resources import default_ontology, default_shapes
 from aikg.store import select
-from aikg.validate import validate
 
 SMALL = 60  # milestones: three eras, every kind of resource
 
@@ -195,7 +196,7 @@ def _busiest(store, class_iri: str, n: int = 4) -> list[str]:
 def test_every_shipped_named_query_finds_data(store):
     import itertools
 
-    from aikg.catalogue import shipped
+    from aikg.graph.catalogue import shipped
 
     catalogue = shipped()
     assert len(catalogue) > 0

@@ -13,9 +13,9 @@ from pyld import jsonld
 from rdflib.compare import isomorphic
 from requests.utils import parse_header_links
 
-from aikg.app import create_app
 from aikg.cli import cli
-from aikg.describe import description_triples
+from aikg.graph.describe import description_triples
+from aikg.web.app import create_app
 
 R = "https://w3id.org/ai-history/resource/"
 ONT = "https://w3id.org/ai-history/ontology/"

@@ -11,7 +11,7 @@ import rdflib
 import requests
 from rdflib.compare import isomorphic
 
-from aikg.describe import description_triples
+from aikg.graph.describe import description_triples
 from aikg.store import select
 
 R = "https://w3id.org/ai-history/resource/"
@@ -149,7 +149,7 @@ def test_jsonld_context_is_public(live_server):
 def test_description_agrees_over_the_sparql_protocol(live_server, store, examples):
     """describe() through a RemoteStore on our own /sparql gives what it gives on the embedded store."""
     from aikg.config import load_config
-    from aikg.describe import describe
+    from aikg.graph.describe import describe
     from aikg.store.remote import RemoteStore
 
     remote = RemoteStore.from_settings(load_config({"ENDPOINT": f"{live_server.url}/sparql"}))

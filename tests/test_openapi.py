@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from openapi_spec_validator import validate
 from schemathesis import GenerationMode
 
-from aikg import catalogue as cat
+from aikg.graph import catalogue as cat
 
 
 def test_document_validates(client):

@@ -1,14 +1,14 @@
-"""Neighbourhoods and shortest labelled paths (aikg.paths), on the tiny graph and the shipped one."""
+"""Neighbourhoods and shortest labelled paths (aikg.graph.paths), on the tiny graph and the shipped one."""
 
 from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
 
-from aikg import paths
-from aikg.app import get_store
+from aikg.graph import paths
 from aikg.namespaces import ONTOLOGY
 from aikg.store import Boolean, Solutions
+from aikg.web.http import get_store
 
 R = "https://w3id.org/ai-history/resource/"
 A = ONTOLOGY

@@ -20,8 +20,8 @@ import rdflib
 import requests
 from conftest import LiveServer
 
-from aikg.app import create_app
 from aikg.namespaces import GRAPH
+from aikg.web.app import create_app
 
 DATA = Path(__file__).parent / "data" / "protocol"
 KASEI = "http://kasei.us/2009/09/sparql/data/"

@@ -11,8 +11,9 @@ from oxigraph_server import OxigraphServer
 
 from aikg.cli import cli
 from aikg.errors import StoreUnavailable
-from aikg.loader import build_memory_store, sources
-from aikg.publish import publish
+from aikg.ingest.files import sources
+from aikg.ingest.load import build_memory_store
+from aikg.ingest.publish import publish
 from aikg.resources import default_data, default_ontology
 from aikg.store.remote import STAGING_PREFIX, RemoteStore
 

@@ -17,9 +17,9 @@ import rdflib
 from rdflib.compare import isomorphic
 
 from aikg.errors import BadQuery, QueryTimeout, StoreUnavailable
+from aikg.sparql.values import bind_values, values_block
 from aikg.store import Boolean, Solutions, Triples
 from aikg.store.remote import RemoteStore
-from aikg.store.values import bind_values, values_block
 
 pytestmark = pytest.mark.remote
 
@@ -327,8 +327,8 @@ def test_a_store_aikg_did_not_publish_is_counted_rarely(tmp_path):
 
 
 def test_warm_builds_the_pages_caches_over_a_remote_store_before_the_fork(oxigraph):
-    from aikg import search
-    from aikg.server import warm
+    from aikg.graph import search
+    from aikg.serving.server import warm
 
     store = RemoteStore(oxigraph.query_url, timeout=7)
     warm(store)
@@ -339,14 +339,14 @@ def test_warm_builds_the_pages_caches_over_a_remote_store_before_the_fork(oxigra
 
 
 def test_warm_over_a_dead_store_leaves_the_caches_to_the_pages(caplog):
-    from aikg import search
-    from aikg.server import warm
+    from aikg.graph import search
+    from aikg.serving.server import warm
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     store = RemoteStore(f"http://127.0.0.1:{port}/query", timeout=2)
-    with caplog.at_level("WARNING", logger="aikg.server"):
+    with caplog.at_level("WARNING", logger="aikg.serving.server"):
         warm(store)  # the server still starts; the pages answer 502 until the store is back
     assert store.timeout == 2
     assert store not in search._cache
@@ -354,7 +354,7 @@ def test_warm_over_a_dead_store_leaves_the_caches_to_the_pages(caplog):
 
 
 def test_app_over_a_dead_store_answers_502():
-    from aikg.app import create_app
+    from aikg.web.app import create_app
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

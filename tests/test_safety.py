@@ -14,7 +14,7 @@ import requests
 from conftest import TINY
 from test_serve import ServeProcess
 
-from aikg.app import get_store
+from aikg.web.http import get_store
 
 
 class Listener:

@@ -6,10 +6,11 @@ import pyoxigraph as ox
 import pytest
 
 from aikg.errors import BadRequest
-from aikg.loader import load_into, sources
+from aikg.graph.search import normalise, resolve, search
+from aikg.ingest.files import sources
+from aikg.ingest.load import load_into
 from aikg.namespaces import ONTOLOGY, RESOURCE
 from aikg.resources import default_ontology
-from aikg.search import normalise, resolve, search
 from aikg.store import DatasetInfo
 from aikg.store.embedded import EmbeddedStore
 
@@ -144,7 +145,7 @@ def test_index_is_rebuilt_when_the_data_changes(tmp_path):
 
 
 def test_shipped_data_accents_and_ranking(full_app):
-    from aikg.app import get_store
+    from aikg.web.http import get_store
 
     shipped = get_store(full_app)
     assert search(shipped, "Universite de Montreal")[0].label == "Université de Montréal"
@@ -158,8 +159,8 @@ def test_shipped_data_accents_and_ranking(full_app):
 @pytest.mark.parametrize("q", ["a", "al", "alphago", "go", "deep", "montreal", "udem", "x", "brain", "lee sedol", "zz"])
 def test_finding_the_text_gives_what_checking_every_entry_gives(full_app, monkeypatch, q):
     """Search looks for the text in one string (or, for a text most entries hold, checks them all)."""
-    from aikg import search as search_module
-    from aikg.app import get_store
+    from aikg.graph import search as search_module
+    from aikg.web.http import get_store
 
     shipped = get_store(full_app)
     found = [(h.iri, h.matched, h.rank) for h in search(shipped, q, limit=500)]

@@ -17,7 +17,7 @@ import requests
 from conftest import TINY
 
 from aikg.cli import cli
-from aikg.server import server_options
+from aikg.serving.server import server_options
 
 DATA = Path(__file__).parent / "data"
 AIKG = str(Path(sys.executable).parent / "aikg")

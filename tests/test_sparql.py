@@ -13,9 +13,9 @@ import rdflib
 from conftest import TINY
 from rdflib.namespace import RDF, RDFS
 
-from aikg.app import create_app
 from aikg.errors import BadQuery, UpdateForbidden
-from aikg.guard import check_query
+from aikg.sparql.query import check_query
+from aikg.web.app import create_app
 
 AIKG = rdflib.Namespace("https://w3id.org/ai-history/ontology/")
 R = rdflib.Namespace("https://w3id.org/ai-history/resource/")

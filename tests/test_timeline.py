@@ -1,13 +1,13 @@
-"""The timeline (aikg.timeline): order, date precision, filters, caching, and its page."""
+"""The timeline (aikg.graph.timeline): order, date precision, filters, caching, and its page."""
 
 from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
 
-from aikg import timeline
-from aikg.app import get_store
+from aikg.graph import timeline
 from aikg.namespaces import XSD
+from aikg.web.http import get_store
 
 R = "https://w3id.org/ai-history/resource/"
 HTML = {"Accept": "text/html"}
@@ -91,8 +91,8 @@ def test_shipped_page_filter_by_deepmind(full_client):
 def big_app(tmp_path_factory):
     import io
 
-    from aikg.app import create_app
-    from aikg.generate import generate
+    from aikg.ingest.generate import generate
+    from aikg.web.app import create_app
 
     text = io.StringIO()
     generate(text, 250, seed=7)

@@ -12,8 +12,8 @@ import rdflib
 from rdflib import OWL, RDF, RDFS, SH, URIRef
 
 from aikg.errors import BadRequest, InvalidData
+from aikg.ingest.validate import Report, check, validate
 from aikg.resources import default_data, default_ontology, default_shapes
-from aikg.validate import Report, check, validate
 
 TESTS = Path(__file__).parent
 ROOT = TESTS.parent

@@ -11,12 +11,12 @@ from typing import Any
 
 import click
 
-from aikg import catalogue as cat
 from aikg.config import load_config
 from aikg.errors import BadRequest
+from aikg.graph import catalogue as cat
+from aikg.ingest.load import open_store
 from aikg.namespaces import curie
 from aikg.store import Solutions, Store
-from aikg.store.open import open_store
 
 
 def _open(data: Sequence[str]) -> Store:
@@ -53,9 +53,7 @@ def render_table(result: Solutions) -> str:
 
 def _render(query: cat.NamedQuery, binding: cat.Binding, result: Solutions, fmt: str) -> str:
     if fmt == "json":
-        from aikg.web.api import answer_json
-
-        return json.dumps(answer_json(query, binding, result), ensure_ascii=False, indent=2)
+        return json.dumps(cat.answer_json(query, binding, result), ensure_ascii=False, indent=2)
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")

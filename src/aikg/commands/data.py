@@ -14,11 +14,12 @@ import pyoxigraph as ox
 
 from aikg.config import load_config
 from aikg.errors import BadQuery, BadRequest, InvalidData
-from aikg.formats import JSONLD, SPARQL_CSV, SPARQL_JSON, TURTLE
+from aikg.ingest.files import data_paths, ontology_paths, shapes_paths
+from aikg.ingest.load import open_store
 from aikg.namespaces import GRAPH, INFERRED_GRAPH, ONTOLOGY, ONTOLOGY_GRAPH, curie, sparql_prologue
-from aikg.results import boolean_bytes, solutions_bytes, triples_bytes
+from aikg.sparql.formats import JSONLD, SPARQL_CSV, SPARQL_JSON, TURTLE
+from aikg.sparql.results import boolean_bytes, solutions_bytes, triples_bytes
 from aikg.store import Boolean, QueryResult, Solutions, Store, Term, Triples, select
-from aikg.store.open import data_paths, ontology_paths, open_store, shapes_paths
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -42,7 +43,7 @@ def validate(files: tuple[Path, ...], shapes: tuple[Path, ...], ontology: tuple[
     Exits 0 when the data conforms (warnings are shown but allowed), 1 when a shape is violated or a file
     does not parse, and 2 on a usage error.
     """
-    from aikg.validate import validate as run_validation
+    from aikg.ingest.validate import validate as run_validation
 
     settings = load_config()
     data = list(files) or data_paths(settings)

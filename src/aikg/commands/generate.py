@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from aikg.errors import BadRequest
-from aikg.generate import FORMATS
-from aikg.generate import generate as generate_graph
+from aikg.ingest.generate import FORMATS
+from aikg.ingest.generate import generate as generate_graph
 
 
 @click.command("generate")

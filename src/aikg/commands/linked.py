@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from aikg.config import load_config
-from aikg.dumps import DUMP_FORMATS, write_dump
 from aikg.errors import BadRequest
-from aikg.store.open import open_store
+from aikg.graph.dumps import DUMP_FORMATS, write_dump
+from aikg.ingest.load import open_store
 
 
 @click.command("export")

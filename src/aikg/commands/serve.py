@@ -27,7 +27,7 @@ def serve(host: str, port: int, workers: int | None, data: tuple[Path, ...], tim
           store: Path | None, endpoint: str | None, update_endpoint: str | None, watch: bool,
           no_validate: bool) -> None:
     """Validate the data, then serve the site and the SPARQL endpoint (gunicorn, sync workers)."""
-    from aikg.server import serve as run_server
+    from aikg.serving.server import serve as run_server
 
     overrides: dict[str, Any] = {}
     if data:

@@ -12,8 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from aikg.config import load_config
-from aikg.loader import Source, sources
-from aikg.store.open import data_paths, ontology_paths, shapes_paths
+from aikg.ingest.files import Source, data_paths, ontology_paths, shapes_paths, sources
 
 _files = click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 _no_validate = click.option("--no-validate", is_flag=True, help="Skip SHACL validation (the data is trusted).")
@@ -36,7 +35,7 @@ def _prepare(
                             "SHAPES": [str(s) for s in shapes] or None})
     data, onto = data_paths(settings), ontology_paths(settings)
     if validate:
-        from aikg.validate import check
+        from aikg.ingest.validate import check
 
         err = Console(stderr=True)
         with err.status("Validating against the shapes..."):
@@ -89,7 +88,7 @@ def _load_progress(progress: Progress, task: TaskID) -> Callable[[Source, int, i
 def load(files: tuple[Path, ...], store: Path, no_validate: bool, engine: str, shapes: tuple[Path, ...],
          ontology: tuple[Path, ...], keep: int) -> None:
     """Validate FILES (default: the shipped data), bulk-load them into a new version and switch to it atomically."""
-    from aikg.store.disk import load as load_store
+    from aikg.ingest.load import load as load_store
 
     srcs = _prepare(files, ontology, shapes, not no_validate, engine)
     total = sum(s.path.stat().st_size for s in srcs)
@@ -125,7 +124,7 @@ def publish(files: tuple[Path, ...], endpoint: str, update_endpoint: str | None,
             graph_store: str | None, sparql_update_only: bool, batch_size: int, timeout: float, no_validate: bool,
             engine: str, shapes: tuple[Path, ...], ontology: tuple[Path, ...]) -> None:
     """Validate FILES (default: the shipped data) and publish them to a SPARQL store, replacing the old version."""
-    from aikg.publish import publish as publish_graph
+    from aikg.ingest.publish import publish as publish_graph
 
     srcs = _prepare(files, ontology, shapes, not no_validate, engine)
     with _bar(1, "uploading") as (progress, task):

@@ -1,51 +1,22 @@
 """One store interface, with the embedded (pyoxigraph) and remote (SPARQL 1.1 endpoint) stores behind it.
 
 Views, domain modules and the CLI talk to a :class:`Store` and never ask which kind is live. Results come
-back as :mod:`pyoxigraph` terms in plain dataclasses, whatever the backend.
+back as :mod:`pyoxigraph` terms in the plain dataclasses of :mod:`aikg.sparql.results`, whatever the backend.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Triple
+from pyoxigraph import Quad
 
-Term = NamedNode | BlankNode | Literal
+from aikg.sparql.results import Boolean, QueryResult, Solutions, Term, Triples
 
-
-@dataclass
-class Solutions:
-    """The answer to a SELECT query: variable names and rows of terms (None where unbound)."""
-
-    variables: list[str]
-    rows: list[tuple[Term | None, ...]]
-    truncated: bool = False
-
-    def dicts(self) -> list[dict[str, Term]]:
-        """Return each row as a mapping from variable name to bound term."""
-        names = self.variables
-        return [{n: t for n, t in zip(names, row, strict=False) if t is not None} for row in self.rows]
-
-
-@dataclass
-class Boolean:
-    """The answer to an ASK query."""
-
-    value: bool
-    truncated: bool = False
-
-
-@dataclass
-class Triples:
-    """The answer to a CONSTRUCT or DESCRIBE query."""
-
-    triples: list[Triple] = field(default_factory=list)
-    truncated: bool = False
-
-
-QueryResult = Solutions | Boolean | Triples
+__all__ = [
+    "Boolean", "DatasetInfo", "QueryResult", "Solutions", "Store", "Term", "Triples", "ask", "select",
+]
 
 
 @dataclass(frozen=True)

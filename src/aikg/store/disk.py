@@ -9,9 +9,10 @@ Layout of a store directory (``--store PATH``)::
     PATH/versions/.tmp-<random>/ a version being built (removed by the next load if the build died)
     PATH/.lock                   held by the one load that may run at a time
 
-``aikg load`` builds a new version in a temporary directory, renames it into place, then points
-``current`` at it with ``os.replace`` of a fresh symlink, which is atomic: a reader opens either the old
-version or the new one, never a mix, and a load killed at any moment leaves ``current`` as it was.
+``aikg load`` (:func:`aikg.ingest.load.load`, through :func:`write_version`) builds a new version in a
+temporary directory, renames it into place, then points ``current`` at it with ``os.replace`` of a fresh
+symlink, which is atomic: a reader opens either the old version or the new one, never a mix, and a load
+killed at any moment leaves ``current`` as it was.
 After the switch, versions older than the previous one are deleted.
 
 Reload. Servers open ``current`` read-only (several worker processes share one copy on disk). With
@@ -26,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import gc
-import io
 import json
 import logging
 import os
@@ -38,12 +38,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 
-from aikg.errors import InvalidData, StoreUnavailable
-from aikg.loader import Source, dataset_info, dedupe, materialise_alignments
+from aikg.errors import StoreUnavailable
 from aikg.store import DatasetInfo, QueryResult, Term
 from aikg.store.embedded import EmbeddedStore
 
@@ -53,10 +51,6 @@ CURRENT = "current"
 VERSIONS = "versions"
 TMP_PREFIX = ".tmp-"
 CHECK_EVERY = 0.5
-
-#: Called while loading with (bytes read so far, lines read so far) of the file being loaded.
-Progress = Callable[[Source, int, int], None]
-
 
 @dataclass(frozen=True)
 class VersionInfo:
@@ -87,81 +81,24 @@ class LoadResult:
         return self.info.triples / self.seconds if self.seconds else 0.0
 
 
-# -- building --------------------------------------------------------------------------------------
+# -- writing ---------------------------------------------------------------------------------------
 
 
-def build(
-    oxi: ox.Store, srcs: Sequence[Source], progress: Progress | None = None, phase: Callable[[str], None] | None = None
-) -> int:
-    """Bulk-load files into a store, one named graph each, then dedupe and materialise; return its size."""
-    for src in srcs:
-        reader = _CountingReader(src, progress)
-        try:
-            with src.path.open("rb") as raw:
-                reader.raw = raw
-                oxi.bulk_load(
-                    io.BufferedReader(reader, 1 << 20), src.format,
-                    base_iri=src.path.resolve().as_uri(), to_graph=ox.NamedNode(src.graph),
-                )
-        except SyntaxError as e:
-            raise InvalidData(f"{src.path}: {e}", details={"file": str(src.path), "error": str(e)}) from None
-        except OSError as e:
-            raise InvalidData(f"{src.path}: cannot load: {e}") from None
-    if phase:
-        phase("removing duplicates")
-    dedupe(oxi, bulk=True)
-    if phase:
-        phase("inferring alignments")
-    materialise_alignments(oxi, bulk=True)
-    oxi.flush()
-    return len(oxi)
-
-
-class _CountingReader(io.RawIOBase):
-    """Pass a file through, counting bytes and lines (= triples in N-Triples) for the progress bar."""
-
-    def __init__(self, src: Source, progress: Progress | None) -> None:
-        self.src = src
-        self.raw: Any = None
-        self.progress = progress
-        self.bytes = 0
-        self.lines = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        n = int(self.raw.readinto(buffer))
-        if n:
-            self.bytes += n
-            self.lines += memoryview(buffer)[:n].tobytes().count(b"\n")
-            if self.progress is not None:
-                self.progress(self.src, self.bytes, self.lines)
-        return n
-
-
-def load(
-    root: Path,
-    srcs: Sequence[Source],
-    *,
-    progress: Progress | None = None,
-    phase: Callable[[str], None] | None = None,
-    keep: int = 2,
-) -> LoadResult:
-    """Build a new version of the store at `root` from files and make it the live one, atomically."""
+def write_version(root: Path, info: DatasetInfo, fill: Callable[[ox.Store], int], *, keep: int = 2) -> LoadResult:
+    """Build a new version of the store at `root` with `fill` (which returns the store's size) and make it
+    the live one, atomically."""
     started = time.perf_counter()
     versions = root / VERSIONS
     versions.mkdir(parents=True, exist_ok=True)
     with _locked(root):
         clean(root)
-        info = dataset_info(srcs)
         loaded = datetime.now(UTC)
         name = f"{loaded:%Y%m%dT%H%M%S%fZ}-{info.version[:12]}"
         tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=versions))
         try:
             tmp.chmod(0o755)  # mkdtemp makes it private; server workers may run as another user
             oxi = ox.Store(str(tmp / "store"))
-            triples = build(oxi, srcs, progress, phase)
+            triples = fill(oxi)
             del oxi
             gc.collect()  # close the RocksDB instance before the directory is renamed and opened read-only
             record = VersionInfo(info.version, info.modified, info.sources, triples, loaded.isoformat())
@@ -353,6 +290,6 @@ class DiskStore:
 def open_disk_store(path: Path, read_only: bool = True, *, watch: bool = False) -> DiskStore:
     """Open the live version of the store directory at `path` (read-only; see the module docstring)."""
     if not read_only:
-        raise ValueError("store versions are immutable: build a new one with aikg.store.disk.load()")
+        raise ValueError("store versions are immutable: build a new one with aikg.ingest.load.load()")
     return DiskStore(Path(path), watch=watch)
 

@@ -26,8 +26,8 @@ from typing import Any
 import pyoxigraph as ox
 
 from aikg.errors import BadQuery, QueryTimeout
+from aikg.sparql.values import bind_values
 from aikg.store import Boolean, DatasetInfo, QueryResult, Solutions, Term, Triples
-from aikg.store.values import bind_values
 
 log = logging.getLogger(__name__)
 

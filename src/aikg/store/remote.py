@@ -40,9 +40,9 @@ from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from aikg.errors import BadQuery, QueryTimeout, StoreUnavailable
 from aikg.namespaces import DCTERMS, GRAPH
+from aikg.sparql.values import bind_values
 from aikg.store import DatasetInfo, QueryResult, Solutions, Term, Triples
 from aikg.store.embedded import _position, _syntax_message, materialise
-from aikg.store.values import bind_values
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,1 @@
-"""The web layer: blueprints, one per concern, thin over the domain modules."""
-
-from aikg.app import create_app
-
-__all__ = ["create_app"]
+"""The web layer: the app factory (web/app.py), one small http module, and one blueprint per concern."""

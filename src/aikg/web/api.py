@@ -15,7 +15,6 @@ results formats; ``application/sparql-query`` gives the query with its parameter
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -24,50 +23,21 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from aikg import catalogue as cat
-from aikg.app import get_store
 from aikg.errors import BadRequest
-from aikg.formats import JSON, SPARQL_CSV, SPARQL_XML, Format, by_name, negotiate
-from aikg.namespaces import OWL, XSD
-from aikg.openapi import build as build_openapi
-from aikg.results import solutions_bytes, solutions_json
-from aikg.search import resolve, search
-from aikg.store import Solutions, Term
-from aikg.web.urls import page_url
+from aikg.graph import catalogue as cat
+from aikg.graph.search import resolve, search
+from aikg.namespaces import OWL
+from aikg.sparql.formats import JSON, SPARQL_CSV, SPARQL_XML, Format, by_name, negotiate
+from aikg.sparql.results import solutions_bytes, solutions_json
+from aikg.store import Solutions
+from aikg.web.http import get_store, page_url
+from aikg.web.openapi import build as build_openapi
 
 bp = Blueprint("api", __name__)
 
 SRJ = Format("srj", "application/sparql-results+json", "srj")
 RQ = Format("rq", "application/sparql-query", "rq")
 ANSWER_FORMATS: dict[str, Format] = {"json": JSON, "srj": SRJ, "srx": SPARQL_XML, "csv": SPARQL_CSV, "rq": RQ}
-
-_INTEGERS = {XSD + t for t in ("integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
-                                "negativeInteger", "nonPositiveInteger", "unsignedInt", "unsignedLong",
-                                "unsignedShort", "unsignedByte")}
-_REALS = {XSD + t for t in ("decimal", "double", "float")}
-
-
-def plain(term: Term | None) -> Any:
-    """Return a term as a plain JSON value: IRIs as strings, numbers as numbers, booleans as booleans."""
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return term.value
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    datatype = term.datatype.value
-    try:
-        if datatype in _INTEGERS:
-            return int(term.value)
-        if datatype in _REALS:
-            number = float(term.value)
-            return number if math.isfinite(number) else term.value
-    except ValueError:
-        return term.value
-    if datatype == XSD + "boolean":
-        return term.value in ("true", "1")
-    return term.value
-
 
 def _given(args: MultiDict[str, str]) -> dict[str, list[str]]:
     return {k: args.getlist(k) for k in args}
@@ -82,28 +52,6 @@ def _answer_format(query: cat.NamedQuery) -> Format:
             raise BadRequest(f"Unknown format {name!r}; use one of {', '.join(query.formats)}.")
         return fmt
     return negotiate(request.headers.get("Accept"), offered, default=JSON)
-
-
-def _parameters_json(query: cat.NamedQuery, binding: cat.Binding) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for p in query.parameters:
-        terms = binding.values.get(p.name)
-        if terms is None:
-            continue
-        out[p.name] = [plain(t) for t in terms] if p.repeat else plain(terms[0])
-    return out
-
-
-def answer_json(query: cat.NamedQuery, binding: cat.Binding, result: Solutions) -> dict[str, Any]:
-    """Return the plain-JSON answer of a named query."""
-    names = result.variables
-    return {
-        "query": query.name,
-        "parameters": _parameters_json(query, binding),
-        "columns": names,
-        "rows": [{n: plain(t) for n, t in zip(names, row, strict=True)} for row in result.rows],
-        "truncated": result.truncated,
-    }
 
 
 def run_named(name: str, given: Mapping[str, list[str]]) -> tuple[cat.NamedQuery, cat.Binding, Solutions]:
@@ -168,7 +116,7 @@ def named_query(name: str) -> Response:
         return _cacheable(Response(query.instantiate(binding), content_type="application/sparql-query; charset=utf-8"))
     query, binding, result = run_named(name, _given(request.args))
     if fmt is JSON:
-        return _cacheable(jsonify(answer_json(query, binding, result)))
+        return _cacheable(jsonify(cat.answer_json(query, binding, result)))
     body = solutions_json(result) if fmt is SRJ else solutions_bytes(result, fmt)
     response = Response(body, content_type=fmt.content_type)
     if fmt is SPARQL_CSV:
@@ -299,7 +247,7 @@ def _table(result: Solutions) -> list[list[dict[str, Any]]]:
                 text = label.value if label is not None else term.value
                 cells.append({"text": text, "href": page_url(term.value) or term.value, "iri": term.value})
             else:
-                cells.append({"text": "" if term is None else str(plain(term)), "href": None, "iri": None})
+                cells.append({"text": "" if term is None else str(cat.plain(term)), "href": None, "iri": None})
         out.append(cells)
     return out
 

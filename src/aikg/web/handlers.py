@@ -8,7 +8,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from aikg.errors import AikgError
-from aikg.formats import accepts_html
+from aikg.sparql.formats import accepts_html
 
 log = logging.getLogger(__name__)
 

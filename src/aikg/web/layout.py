@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from aikg.paths import Edge, Neighbourhood
+from aikg.graph.paths import Edge, Neighbourhood
 
 #: Most resources drawn; the list under the drawing always shows every link.
 MAX_DRAWN = 48

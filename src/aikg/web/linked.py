@@ -1,11 +1,11 @@
 """Linked data: our IRIs answer by content negotiation, and the dataset describes and dumps itself.
 
-Routes (each IRI of ours is served at its own path, see :mod:`aikg.web.urls`):
+Routes (each IRI of ours is served at its own path, see :mod:`aikg.web.http`):
 
 - ``/resource/<slug>``, ``/ontology/<Term>``: 303 See Other to ``<slug>.html|.ttl|.nt|.jsonld|.rdf`` by
   the Accept header (``?format=`` overrides); unknown IRIs get 404 (a page offering a search to browsers).
 - ``/resource/<slug>.<ext>``, ``/ontology/<Term>.<ext>``: the documents, all derived from
-  :func:`aikg.describe.description_triples` (the HTML page from :func:`aikg.describe.describe`).
+  :func:`aikg.graph.describe.description_triples` (the HTML page from :func:`aikg.graph.describe.describe`).
 - ``/ontology``, ``/ontology/``: 303 to ``/ontology.html|.ttl|.nt|.jsonld|.rdf`` (documentation or the OWL file).
 - ``/context.jsonld``: the JSON-LD context of every JSON-LD document.
 - ``/.well-known/void`` (negotiated, 200) and ``/void`` (303) to ``/void.ttl|.nt|.jsonld|.rdf|.html``.
@@ -39,16 +39,15 @@ from flask import (
 from pyld import jsonld  # type: ignore[import-untyped]
 from werkzeug.wrappers import Response as BaseResponse
 
-from aikg.app import get_store
-from aikg.describe import describe, description_triples
-from aikg.dumps import DUMP_FORMATS, DUMP_NAME, default_cache_dir, dump_file, dump_format
 from aikg.errors import BadRequest, NotFound
-from aikg.formats import GRAPH_FORMATS, HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format, by_name, negotiate
+from aikg.graph.describe import describe, description_triples
+from aikg.graph.dumps import DUMP_FORMATS, DUMP_NAME, default_cache_dir, dump_file, dump_format
+from aikg.graph.ontology_doc import jsonld_context, ontology_doc, ontology_triples
+from aikg.graph.void import statistics, void_triples
 from aikg.namespaces import ONTOLOGY, curie
-from aikg.ontology_doc import jsonld_context, ontology_doc, ontology_triples
-from aikg.results import triples_bytes
-from aikg.void import statistics, void_triples
-from aikg.web.urls import iri_for, local_path
+from aikg.sparql.formats import GRAPH_FORMATS, HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format, by_name, negotiate
+from aikg.sparql.results import triples_bytes
+from aikg.web.http import get_store, iri_for, local_path
 
 bp = Blueprint("linked", __name__)
 

@@ -13,16 +13,15 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from flask import Blueprint, current_app, render_template, request
 
-from aikg import home, paths, timeline
-from aikg.app import get_store
-from aikg.endpoint import run_query
 from aikg.errors import AikgError, BadRequest
-from aikg.memo import per_version
+from aikg.graph import home, paths, timeline
+from aikg.graph.cache import per_version
+from aikg.graph.endpoint import run_query
+from aikg.graph.search import resolve, search
 from aikg.namespaces import XSD, curie, sparql_prologue
-from aikg.search import resolve, search
 from aikg.store import Boolean, QueryResult, Solutions, Store, Triples
+from aikg.web.http import get_store, local_path
 from aikg.web.layout import draw
-from aikg.web.urls import local_path
 
 bp = Blueprint("pages", __name__)
 
@@ -282,7 +281,7 @@ def paths_page() -> tuple[str, int]:
 def _examples(store: Store) -> list[dict[str, str]]:
     """Return the named queries as runnable examples, their parameters bound to their examples."""
     try:
-        from aikg import catalogue
+        from aikg.graph import catalogue
     except ImportError:  # the catalogue is optional: the page works without examples
         return []
     out = []

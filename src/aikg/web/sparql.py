@@ -1,7 +1,7 @@
 """The W3C SPARQL 1.1 Protocol endpoint at /sparql: queries by GET and POST, and a service description.
 
 The view only reads the protocol request, negotiates a format and serialises; the checks and limits live
-in :mod:`aikg.endpoint`. An answer is serialised whole before anything is sent, so a query that runs
+in :mod:`aikg.graph.endpoint`. An answer is serialised whole before anything is sent, so a query that runs
 past its time limit gets a clean 503, never a 200 cut short.
 """
 
@@ -14,10 +14,10 @@ from typing import Any
 from flask import Blueprint, Response, current_app, redirect, request
 from werkzeug.datastructures import MultiDict
 
-from aikg.app import get_store
-from aikg.endpoint import check_text, run_query
 from aikg.errors import BadRequest, NotAcceptable, UnsupportedMediaType, UpdateForbidden
-from aikg.formats import (
+from aikg.graph.endpoint import check_text, run_query
+from aikg.graph.service import SD_PREFIXES, service_description
+from aikg.sparql.formats import (
     NTRIPLES,
     RDFXML,
     RESULT_FORMATS,
@@ -26,10 +26,10 @@ from aikg.formats import (
     by_name,
     negotiate,
 )
-from aikg.guard import analyse
-from aikg.results import boolean_bytes, solutions_bytes, triples_bytes
-from aikg.service import SD_PREFIXES, service_description
+from aikg.sparql.query import analyse
+from aikg.sparql.results import boolean_bytes, solutions_bytes, triples_bytes
 from aikg.store import Boolean, Solutions, Triples
+from aikg.web.http import get_store
 
 bp = Blueprint("sparql", __name__)
 

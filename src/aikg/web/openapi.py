@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aikg import __version__
-from aikg.catalogue import Catalogue, Column, NamedQuery, Parameter
+from aikg.graph.catalogue import Catalogue, Column, NamedQuery, Parameter
 
 _MEDIA = {
     "json": "application/json",

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from aikg.describe import Link, fallback_label, labels_of
+from aikg.graph.describe import Link, fallback_label, labels_of
 from aikg.namespaces import (
     DCTERMS,
     INFERRED_GRAPH,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from aikg.errors import AikgError
-from aikg.memo import per_version
+from aikg.graph.cache import per_version
 from aikg.namespaces import ONTOLOGY, sparql_prologue
 from aikg.store import Solutions, Store
 

@@ -27,8 +27,8 @@ from typing import BinaryIO
 import pyoxigraph as ox
 
 from aikg.errors import NotFound
-from aikg.formats import DATASET_FORMATS, GRAPH_FORMATS, OX_FORMATS, Format
 from aikg.namespaces import PREFIXES
+from aikg.sparql.formats import DATASET_FORMATS, GRAPH_FORMATS, OX_FORMATS, Format
 from aikg.store import Store
 
 #: The dumps offered, by short name (also their file extension).

@@ -32,10 +32,10 @@ import urllib3
 from urllib3.exceptions import HTTPError, NewConnectionError, ReadTimeoutError
 
 from aikg.errors import AikgError, BadRequest, StoreUnavailable
-from aikg.loader import Source, dataset_info
+from aikg.ingest.files import Source, dataset_info
+from aikg.ingest.load import Progress, build
 from aikg.namespaces import DCTERMS, XSD
 from aikg.store import Solutions
-from aikg.store.disk import Progress, build
 from aikg.store.remote import PUBLICATION_GRAPH, STAGING_PREFIX, RemoteStore, _http_error, _reason
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ from typing import Any
 from flask import Flask
 
 from aikg.config import load_config
+from aikg.ingest.load import open_store
 from aikg.store import Store
-from aikg.store.open import open_store
 
 
 def create_app(config: Mapping[str, Any] | None = None, *, store: Store | None = None) -> Flask:
@@ -28,10 +28,3 @@ def create_app(config: Mapping[str, Any] | None = None, *, store: Store | None =
         app.register_blueprint(module.bp)
     handlers.register(app)
     return app
-
-
-def get_store(app: Flask | None = None) -> Store:
-    """Return the store of the current app."""
-    from flask import current_app
-
-    return (app or current_app).extensions["aikg"]  # type: ignore[no-any-return]

@@ -11,7 +11,7 @@ Each ``.rq`` file starts with a header in comments::
     # column: date | date | optional | When it happened.
     # formats: json, csv, srj, srx, rq
 
-Parameter types: ``iri [class]`` (a label, CURIE or IRI, resolved through :mod:`aikg.search`),
+Parameter types: ``iri [class]`` (a label, CURIE or IRI, resolved through :mod:`aikg.graph.search`),
 ``string``, ``integer``, ``year``, ``boolean`` and ``date``; flags ``required`` and ``repeat``;
 ``default:``, ``example:``, ``min:``, ``max:`` and ``choices:`` settings. Values become RDF terms
 (IRIs checked, literals escaped by pyoxigraph) written as a ``VALUES`` block at the top of the WHERE
@@ -22,18 +22,20 @@ the user: :meth:`NamedQuery.instantiate` is the query behind every answer.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
 from aikg.errors import BadRequest, NotFound
+from aikg.graph.search import resolve
 from aikg.namespaces import PREFIXES, XSD
-from aikg.search import resolve
 from aikg.store import Solutions, Store, Term
 
 KINDS = ("iri", "string", "integer", "year", "boolean", "date")
@@ -373,7 +375,7 @@ def load(folder: Path | None = None) -> Catalogue:
     if folder is not None:
         files = sorted(folder.glob("*.rq"))
         return Catalogue([parse(p.read_text(encoding="utf-8"), str(p)) for p in files])
-    root = resources.files("aikg") / "queries"
+    root = resources.files("aikg.graph") / "queries"
     entries = sorted((e for e in root.iterdir() if e.name.endswith(".rq")), key=lambda e: e.name)
     return Catalogue([parse(e.read_text(encoding="utf-8"), e.name) for e in entries])
 
@@ -382,3 +384,55 @@ def load(folder: Path | None = None) -> Catalogue:
 def shipped() -> Catalogue:
     """Return the shipped catalogue, read once per process."""
     return load()
+
+
+# -- answers as plain JSON (the API's and `aikg ask --format json`'s) ------------------------------
+
+_INTEGERS = {XSD + t for t in ("integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
+                                "negativeInteger", "nonPositiveInteger", "unsignedInt", "unsignedLong",
+                                "unsignedShort", "unsignedByte")}
+_REALS = {XSD + t for t in ("decimal", "double", "float")}
+
+
+def plain(term: Term | None) -> Any:
+    """Return a term as a plain JSON value: IRIs as strings, numbers as numbers, booleans as booleans."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    datatype = term.datatype.value
+    try:
+        if datatype in _INTEGERS:
+            return int(term.value)
+        if datatype in _REALS:
+            number = float(term.value)
+            return number if math.isfinite(number) else term.value
+    except ValueError:
+        return term.value
+    if datatype == XSD + "boolean":
+        return term.value in ("true", "1")
+    return term.value
+
+
+def _parameters_json(query: NamedQuery, binding: Binding) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for p in query.parameters:
+        terms = binding.values.get(p.name)
+        if terms is None:
+            continue
+        out[p.name] = [plain(t) for t in terms] if p.repeat else plain(terms[0])
+    return out
+
+
+def answer_json(query: NamedQuery, binding: Binding, result: Solutions) -> dict[str, Any]:
+    """Return the plain-JSON answer of a named query."""
+    names = result.variables
+    return {
+        "query": query.name,
+        "parameters": _parameters_json(query, binding),
+        "columns": names,
+        "rows": [{n: plain(t) for n, t in zip(names, row, strict=True)} for row in result.rows],
+        "truncated": result.truncated,
+    }

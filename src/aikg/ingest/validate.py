@@ -135,7 +135,7 @@ class Report:
 
 def read_triples(paths: Sequence[Path]) -> list[ox.Triple]:
     """Parse RDF files into triples (graph names dropped); a syntax error names the file, line and column."""
-    from aikg.loader import rdf_format
+    from aikg.ingest.files import rdf_format
 
     triples: list[ox.Triple] = []
     for path in map(Path, paths):

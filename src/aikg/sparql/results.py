@@ -1,4 +1,5 @@
-"""Serialise query results: SPARQL JSON, XML, CSV and TSV for solutions and booleans, RDF syntaxes for triples.
+"""The answers of queries (solutions, a boolean, triples) and their serialisations: SPARQL JSON, XML, CSV
+and TSV for solutions and booleans, RDF syntaxes for triples.
 
 Solutions are serialised here rather than by pyoxigraph so that the row cap, which needs the solutions
 counted before anything is sent, and the remote store share one code path.
@@ -10,13 +11,49 @@ import csv
 import io
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
+from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
-from aikg.formats import OX_FORMATS, SPARQL_CSV, SPARQL_JSON, SPARQL_TSV, SPARQL_XML, Format
 from aikg.namespaces import PREFIXES
-from aikg.store import Boolean, Solutions, Term
+from aikg.sparql.formats import OX_FORMATS, SPARQL_CSV, SPARQL_JSON, SPARQL_TSV, SPARQL_XML, Format
+
+Term = NamedNode | BlankNode | Literal
+
+
+@dataclass
+class Solutions:
+    """The answer to a SELECT query: variable names and rows of terms (None where unbound)."""
+
+    variables: list[str]
+    rows: list[tuple[Term | None, ...]]
+    truncated: bool = False
+
+    def dicts(self) -> list[dict[str, Term]]:
+        """Return each row as a mapping from variable name to bound term."""
+        names = self.variables
+        return [{n: t for n, t in zip(names, row, strict=False) if t is not None} for row in self.rows]
+
+
+@dataclass
+class Boolean:
+    """The answer to an ASK query."""
+
+    value: bool
+    truncated: bool = False
+
+
+@dataclass
+class Triples:
+    """The answer to a CONSTRUCT or DESCRIBE query."""
+
+    triples: list[Triple] = field(default_factory=list)
+    truncated: bool = False
+
+
+QueryResult = Solutions | Boolean | Triples
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _encode_string = json.encoder.encode_basestring  # type: ignore[attr-defined]  # the C version when available

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import pyoxigraph as ox
 
 from aikg.errors import BadQuery
-from aikg.store import Term
+from aikg.sparql.results import Term
 
 _VARNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _IRI = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")

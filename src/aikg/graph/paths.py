@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from aikg.memo import per_version
+from aikg.graph.cache import per_version
+from aikg.graph.search import index
 from aikg.namespaces import ONTOLOGY, RDFS, RESOURCE, SKOS, curie, sparql_prologue
-from aikg.search import index
 from aikg.store import Solutions, Store
 
 #: Properties that never make an edge: units point outside the graph, aikg:property at RDF properties,

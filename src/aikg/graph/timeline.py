@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from aikg.memo import per_version
+from aikg.graph.cache import per_version
+from aikg.graph.paths import fallback_label
+from aikg.graph.search import index
 from aikg.namespaces import XSD, sparql_prologue
-from aikg.paths import fallback_label
-from aikg.search import index
 from aikg.store import Solutions, Store
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",

@@ -183,7 +183,7 @@ def void_triples(stats: Statistics, host_url: str, *, title: str = TITLE, uri_sp
             add(ds, VOID + "vocabulary", ox.NamedNode(vocabulary))
     for example in stats.examples:
         add(ds, VOID + "exampleResource", ox.NamedNode(example))
-    from aikg.dumps import DUMP_FORMATS, DUMP_NAME
+    from aikg.graph.dumps import DUMP_FORMATS, DUMP_NAME
 
     for name, fmt in DUMP_FORMATS.items():
         dump = ox.NamedNode(f"{host}/dumps/{DUMP_NAME}.{fmt.extension}")

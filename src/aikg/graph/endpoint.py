@@ -13,7 +13,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from aikg.errors import BadQuery, BadRequest, PayloadTooLarge, QueryTimeout
-from aikg.guard import analyse, describe_as_select
+from aikg.sparql.query import analyse, describe_as_select
 from aikg.store import QueryResult, Solutions, Store, Triples
 
 DescribeFn = Callable[[Store, str], list[ox.Triple]]
@@ -92,7 +92,7 @@ def _iris(values: Sequence[str], what: str) -> list[str]:
 def _description_triples() -> DescribeFn | None:
     # The resource documents and DESCRIBE share one definition of a description when it exists.
     try:
-        from aikg.describe import description_triples  # type: ignore[attr-defined]
+        from aikg.graph.describe import description_triples  # type: ignore[attr-defined]
     except ImportError:
         return None
     return description_triples  # type: ignore[no-any-return]

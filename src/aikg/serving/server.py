@@ -24,14 +24,15 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from aikg import home, search, timeline
-from aikg.app import create_app, get_store
 from aikg.config import load_config
 from aikg.errors import AikgError, QueryTimeout
+from aikg.graph import home, search, timeline
 from aikg.store import Store
 from aikg.store.embedded import run_inline
 from aikg.store.remote import RemoteStore
+from aikg.web.app import create_app
 from aikg.web.handlers import error_response
+from aikg.web.http import get_store
 
 log = logging.getLogger(__name__)
 

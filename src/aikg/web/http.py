@@ -1,4 +1,5 @@
-"""Map IRIs of aikg's own namespaces to the URLs that serve them, and back.
+"""What every blueprint shares: the current store, and the map from IRIs of aikg's own namespaces to the URLs
+that serve them, and back.
 
 An IRI BASE + "resource/AlphaGo" is served at /resource/AlphaGo (303 by content negotiation), and its
 documents at /resource/AlphaGo.html, /resource/AlphaGo.ttl, .nt, .jsonld, .rdf. The same holds for
@@ -7,11 +8,17 @@ ontology terms under /ontology/. Slugs never contain a dot.
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import Flask, current_app, request
 
 from aikg.namespaces import BASE
+from aikg.store import Store
 
 SERVED_SPACES = ("resource/", "ontology/")
+
+
+def get_store(app: Flask | None = None) -> Store:
+    """Return the store of the current app."""
+    return (app or current_app).extensions["aikg"]  # type: ignore[no-any-return]
 
 
 def _base() -> str:

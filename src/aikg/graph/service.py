@@ -12,8 +12,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from aikg.formats import GRAPH_FORMATS, RESULT_FORMATS
 from aikg.namespaces import BASE, DCTERMS, PREFIXES, RDF, RDFS, SD, VOID, XSD
+from aikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS
 from aikg.store import Solutions, Store
 
 #: Terms for the endpoint's limits, described in every service description.

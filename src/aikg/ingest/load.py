@@ -1,93 +1,39 @@
-"""Read RDF files into an embedded store: one named graph per file, the ontology's alignments
-materialised, duplicates across graphs removed so that the union default graph has each triple once."""
+"""Load data files into a store: one named graph per file, the ontology's alignments materialised,
+duplicates across graphs removed so that the union default graph has each triple once. In memory for
+`aikg serve` over files, in bulk into a new version of an on-disk store for `aikg load`."""
 
 from __future__ import annotations
 
-import hashlib
+import io
 import itertools
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
 from aikg.errors import InvalidData
-from aikg.namespaces import GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
-from aikg.store import DatasetInfo
+from aikg.ingest.files import Source, data_paths, dataset_info, ontology_paths, parse_file, shapes_paths, sources
+from aikg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH
+from aikg.store import Store
+from aikg.store.disk import LoadResult, write_version
 from aikg.store.embedded import EmbeddedStore
-
-_FORMATS = {
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".nq": ox.RdfFormat.N_QUADS,
-    ".trig": ox.RdfFormat.TRIG,
-    ".rdf": ox.RdfFormat.RDF_XML,
-    ".owl": ox.RdfFormat.RDF_XML,
-    ".xml": ox.RdfFormat.RDF_XML,
-    ".jsonld": ox.RdfFormat.JSON_LD,
-    ".n3": ox.RdfFormat.N3,
-}
+from aikg.store.registry import open_backend
 
 
-@dataclass(frozen=True)
-class Source:
-    """One RDF file and the named graph it is loaded into."""
+def open_store(settings: Mapping[str, Any]) -> Store:
+    """Open the store the settings ask for: a backend the registry knows (remote endpoint, on-disk store),
+    or the data files, validated with SHACL (unless VALIDATE is off), in memory."""
+    backend = open_backend(settings)
+    if backend is not None:
+        return backend
+    data = data_paths(settings)
+    ontology = ontology_paths(settings)
+    if settings.get("VALIDATE", True):
+        from aikg.ingest.validate import check
 
-    path: Path
-    graph: str
-
-    @property
-    def format(self) -> ox.RdfFormat:
-        return rdf_format(self.path)
-
-
-def rdf_format(path: Path) -> ox.RdfFormat:
-    """Return the RDF format of a file by its extension (a trailing .gz is not supported)."""
-    try:
-        return _FORMATS[path.suffix.lower()]
-    except KeyError:
-        known = ", ".join(_FORMATS)
-        raise InvalidData(f"{path}: unknown RDF file extension {path.suffix!r}; use one of {known}") from None
-
-
-def sources(data: Sequence[Path], ontology: Sequence[Path] = ()) -> list[Source]:
-    """Name a graph for each file: the ontology graph for ontology files, graph/<stem> for data."""
-    out = [Source(Path(p), ONTOLOGY_GRAPH) for p in ontology]
-    out += [Source(Path(p), GRAPH + Path(p).stem) for p in data]
-    return out
-
-
-def dataset_info(srcs: Sequence[Source]) -> DatasetInfo:
-    """Hash the files' bytes into a version, and take the newest modification time."""
-    digest = hashlib.sha256()
-    newest = 0.0
-    for src in srcs:
-        digest.update(src.graph.encode())
-        with src.path.open("rb") as f:  # in chunks: bulk loads hash files of gigabytes
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                digest.update(chunk)
-        newest = max(newest, src.path.stat().st_mtime)
-    modified = datetime.fromtimestamp(newest, tz=UTC).replace(microsecond=0).isoformat()
-    return DatasetInfo(digest.hexdigest()[:20], modified, tuple(str(s.path) for s in srcs))
-
-
-def parse_file(src: Source) -> list[ox.Quad]:
-    """Parse one file into quads of its graph; a syntax error names the file, line and column."""
-    graph = ox.NamedNode(src.graph)
-    try:
-        with src.path.open("rb") as f:
-            return [
-                ox.Quad(
-                    q.subject, q.predicate, q.object,
-                    graph if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name,
-                )
-                for q in ox.parse(f, src.format, base_iri=src.path.resolve().as_uri())
-            ]
-    except SyntaxError as e:
-        raise InvalidData(f"{src.path}: {e}", details={"file": str(src.path), "error": str(e)}) from None
-    except OSError as e:
-        raise InvalidData(f"{src.path}: cannot read: {e.strerror}") from None
+        check(data, shapes_paths(settings), ontology)
+    return build_memory_store(sources(data, ontology))
 
 
 def load_into(oxi: ox.Store, srcs: Sequence[Source]) -> None:
@@ -103,8 +49,6 @@ def build_memory_store(srcs: Sequence[Source]) -> EmbeddedStore:
     oxi = ox.Store()
     load_into(oxi, srcs)
     return EmbeddedStore(oxi, dataset_info(srcs))
-
-
 
 
 def dedupe(oxi: ox.Store, *, bulk: bool = False) -> None:
@@ -177,3 +121,71 @@ def materialise_alignments(oxi: ox.Store, *, bulk: bool = False) -> None:
         while chunk := [ox.Quad(t.subject, t.predicate, t.object, inferred)
                         for t in itertools.islice(triples, 200_000)]:
             oxi.bulk_extend(chunk)
+
+
+# -- bulk loads ----------------------------------------------------------------------------------------
+
+#: Called while loading with (bytes read so far, lines read so far) of the file being loaded.
+Progress = Callable[[Source, int, int], None]
+
+
+def build(
+    oxi: ox.Store, srcs: Sequence[Source], progress: Progress | None = None, phase: Callable[[str], None] | None = None
+) -> int:
+    """Bulk-load files into a store, one named graph each, then dedupe and materialise; return its size."""
+    for src in srcs:
+        reader = _CountingReader(src, progress)
+        try:
+            with src.path.open("rb") as raw:
+                reader.raw = raw
+                oxi.bulk_load(
+                    io.BufferedReader(reader, 1 << 20), src.format,
+                    base_iri=src.path.resolve().as_uri(), to_graph=ox.NamedNode(src.graph),
+                )
+        except SyntaxError as e:
+            raise InvalidData(f"{src.path}: {e}", details={"file": str(src.path), "error": str(e)}) from None
+        except OSError as e:
+            raise InvalidData(f"{src.path}: cannot load: {e}") from None
+    if phase:
+        phase("removing duplicates")
+    dedupe(oxi, bulk=True)
+    if phase:
+        phase("inferring alignments")
+    materialise_alignments(oxi, bulk=True)
+    oxi.flush()
+    return len(oxi)
+
+
+class _CountingReader(io.RawIOBase):
+    """Pass a file through, counting bytes and lines (= triples in N-Triples) for the progress bar."""
+
+    def __init__(self, src: Source, progress: Progress | None) -> None:
+        self.src = src
+        self.raw: Any = None
+        self.progress = progress
+        self.bytes = 0
+        self.lines = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = int(self.raw.readinto(buffer))
+        if n:
+            self.bytes += n
+            self.lines += memoryview(buffer)[:n].tobytes().count(b"\n")
+            if self.progress is not None:
+                self.progress(self.src, self.bytes, self.lines)
+        return n
+
+
+def load(
+    root: Path,
+    srcs: Sequence[Source],
+    *,
+    progress: Progress | None = None,
+    phase: Callable[[str], None] | None = None,
+    keep: int = 2,
+) -> LoadResult:
+    """Build a new version of the on-disk store at `root` from files and make it the live one, atomically."""
+    return write_version(root, dataset_info(srcs), lambda oxi: build(oxi, srcs, progress, phase), keep=keep)

@@ -1,0 +1,1 @@
+"""The process model of `aikg serve`: the HTTP front and its workers."""
