@@ -21,17 +21,6 @@ LIMITS = BASE + "endpoint#"
 FORMATS = "http://www.w3.org/ns/formats/"
 SD_PREFIXES = {**PREFIXES, "sd": SD, "formats": FORMATS, "limits": LIMITS}
 
-_FORMAT_IRIS = {
-    "json": "SPARQL_Results_JSON",
-    "xml": "SPARQL_Results_XML",
-    "csv": "SPARQL_Results_CSV",
-    "tsv": "SPARQL_Results_TSV",
-    "ttl": "Turtle",
-    "nt": "N-Triples",
-    "jsonld": "JSON-LD",
-    "rdf": "RDF_XML",
-}
-
 _LIMIT_TERMS = {
     "queryTimeout": "Seconds a query may run; past it the client gets 503 Service Unavailable.",
     "maxRows": "Most rows (or triples) a response holds; a longer answer is cut and says so in the "
@@ -92,7 +81,8 @@ def _build(
     add(ox.Triple(service, _n(DCTERMS + "title"), _lit(title)))
     add(ox.Triple(service, _n(SD + "supportedLanguage"), _n(SD + "SPARQL11Query")))
     for fmt in (*RESULT_FORMATS, *GRAPH_FORMATS):
-        add(ox.Triple(service, _n(SD + "resultFormat"), _n(FORMATS + _FORMAT_IRIS[fmt.name])))
+        if fmt.w3c:
+            add(ox.Triple(service, _n(SD + "resultFormat"), _n(FORMATS + fmt.w3c)))
     add(ox.Triple(service, _n(SD + "feature"), _n(SD + "UnionDefaultGraph")))
     add(ox.Triple(service, _n(SD + "defaultEntailmentRegime"), _n("http://www.w3.org/ns/entailment/Simple")))
     add(ox.Triple(service, _n(RDFS + "seeAlso"), _n(void_url)))

@@ -40,6 +40,7 @@ from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from aikg.errors import BadQuery, QueryTimeout, StoreUnavailable
 from aikg.namespaces import DCTERMS, GRAPH
+from aikg.sparql.formats import RDF_PARSERS, RESULT_PARSERS
 from aikg.sparql.values import bind_values
 from aikg.store import DatasetInfo, QueryResult, Solutions, Term, Triples
 from aikg.store.embedded import _position, _syntax_message, materialise
@@ -55,21 +56,6 @@ REFRESH = 1.0
 RECOUNT = 300.0
 
 _ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
-_RESULT_TYPES = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "application/xml": ox.QueryResultsFormat.XML,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
-_GRAPH_TYPES = {
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "text/plain": ox.RdfFormat.N_TRIPLES,
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/x-turtle": ox.RdfFormat.TURTLE,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-}
 
 _RECORD_QUERY = f"""SELECT ?version ?modified ?part ?source WHERE {{ GRAPH <{PUBLICATION_GRAPH}> {{
   <{PUBLICATION_GRAPH}> <{DCTERMS}hasVersion> ?version ; <{DCTERMS}modified> ?modified .
@@ -234,12 +220,12 @@ class RemoteStore:
         media = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         result: QueryResult
         try:
-            if media in _RESULT_TYPES:
-                result = materialise(ox.parse_query_results(_io(response), _RESULT_TYPES[media]), limit)
-            elif media in _GRAPH_TYPES:
+            if media in RESULT_PARSERS:
+                result = materialise(ox.parse_query_results(_io(response), RESULT_PARSERS[media]), limit)
+            elif media in RDF_PARSERS:
                 triples: list[ox.Triple] = []
                 truncated = False
-                for quad in ox.parse(_io(response), _GRAPH_TYPES[media]):
+                for quad in ox.parse(_io(response), RDF_PARSERS[media]):
                     if limit is not None and len(triples) >= limit:
                         truncated = True
                         break
@@ -273,10 +259,10 @@ class RemoteStore:
         try:
             media = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
             if graph is not None:
-                for quad in ox.parse(_io(response), _GRAPH_TYPES.get(media, ox.RdfFormat.N_TRIPLES)):
+                for quad in ox.parse(_io(response), RDF_PARSERS.get(media, ox.RdfFormat.N_TRIPLES)):
                     yield ox.Quad(quad.subject, quad.predicate, quad.object, graph)
             else:
-                rows = ox.parse_query_results(_io(response), _RESULT_TYPES.get(media, ox.QueryResultsFormat.TSV))
+                rows = ox.parse_query_results(_io(response), RESULT_PARSERS.get(media, ox.QueryResultsFormat.TSV))
                 assert isinstance(rows, ox.QuerySolutions)
                 for row in rows:
                     yield ox.Quad(row[0], row[1], row[2], row[3])

@@ -27,17 +27,13 @@ from aikg.errors import BadRequest
 from aikg.graph import catalogue as cat
 from aikg.graph.search import resolve, search
 from aikg.namespaces import OWL
-from aikg.sparql.formats import JSON, SPARQL_CSV, SPARQL_XML, Format, by_name, negotiate
-from aikg.sparql.results import solutions_bytes, solutions_json
+from aikg.sparql.formats import ANSWER_FORMATS, JSON, RQ, SPARQL_CSV, Format, by_name, negotiate
 from aikg.store import Solutions
 from aikg.web.http import get_store, page_url
 from aikg.web.openapi import build as build_openapi
 
 bp = Blueprint("api", __name__)
 
-SRJ = Format("srj", "application/sparql-results+json", "srj")
-RQ = Format("rq", "application/sparql-query", "rq")
-ANSWER_FORMATS: dict[str, Format] = {"json": JSON, "srj": SRJ, "srx": SPARQL_XML, "csv": SPARQL_CSV, "rq": RQ}
 
 def _given(args: MultiDict[str, str]) -> dict[str, list[str]]:
     return {k: args.getlist(k) for k in args}
@@ -117,7 +113,7 @@ def named_query(name: str) -> Response:
     query, binding, result = run_named(name, _given(request.args))
     if fmt is JSON:
         return _cacheable(jsonify(cat.answer_json(query, binding, result)))
-    body = solutions_json(result) if fmt is SRJ else solutions_bytes(result, fmt)
+    body = fmt.write(result)
     response = Response(body, content_type=fmt.content_type)
     if fmt is SPARQL_CSV:
         response.headers["Content-Disposition"] = f'inline; filename="{query.name}.csv"'

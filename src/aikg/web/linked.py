@@ -22,6 +22,7 @@ import contextlib
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,6 @@ from aikg.graph.ontology_doc import jsonld_context, ontology_doc, ontology_tripl
 from aikg.graph.void import statistics, void_triples
 from aikg.namespaces import ONTOLOGY, curie
 from aikg.sparql.formats import GRAPH_FORMATS, HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format, by_name, negotiate
-from aikg.sparql.results import triples_bytes
 from aikg.web.http import get_store, iri_for, local_path
 
 bp = Blueprint("linked", __name__)
@@ -54,17 +54,8 @@ bp = Blueprint("linked", __name__)
 #: Representations of a resource, ontology term, the ontology and VoID, by extension.
 DOCUMENT_FORMATS: dict[str, Format] = {"html": HTML, **{f.extension: f for f in GRAPH_FORMATS}}
 # A client asking for plain JSON gets JSON-LD.
-_JSON_AS_JSONLD = Format("jsonld", "application/json", "jsonld")
+_JSON_AS_JSONLD = replace(JSONLD, media_type="application/json", aliases=())
 _NEGOTIABLE: tuple[Format, ...] = (HTML, TURTLE, NTRIPLES, JSONLD, RDFXML, _JSON_AS_JSONLD)
-_LABELS = {
-    "html": "HTML",
-    "ttl": "Turtle",
-    "nt": "N-Triples",
-    "jsonld": "JSON-LD",
-    "rdf": "RDF/XML",
-    "trig": "TriG",
-    "nq": "N-Quads",
-}
 _MAX_INCOMING_PAGE = 500
 
 
@@ -162,9 +153,9 @@ def context() -> dict[str, Any]:
 def graph_body(triples: list[ox.Triple], fmt: Format) -> bytes:
     """Serialise triples in a graph format; JSON-LD is compacted with the published context."""
     if fmt.name != JSONLD.name:
-        return triples_bytes(triples, fmt)
+        return fmt.write(triples)
     # pyld turns N-Triples into expanded JSON-LD with one node object per subject and rdf:type as @type.
-    nquads = triples_bytes(triples, NTRIPLES).decode()
+    nquads = NTRIPLES.write(triples).decode()
     expanded = jsonld.from_rdf(nquads, {"format": "application/n-quads"})
     compacted = jsonld.compact(expanded, {"@context": context()}, {"documentLoader": _no_remote_documents})
     compacted["@context"] = f"{_host()}/context.jsonld"
@@ -188,7 +179,7 @@ def _alternates(path: str) -> dict[str, str]:
 
 def _alternate_list(alternates: dict[str, str]) -> list[dict[str, str]]:
     return [
-        {"ext": ext, "label": _LABELS[ext], "media_type": DOCUMENT_FORMATS[ext].media_type, "url": url}
+        {"ext": ext, "label": DOCUMENT_FORMATS[ext].label, "media_type": DOCUMENT_FORMATS[ext].media_type, "url": url}
         for ext, url in alternates.items()
     ]
 
@@ -419,7 +410,7 @@ def _void(ext: str) -> BaseResponse:
 def _dataset_page(stats: Any, alternates: dict[str, str]) -> str:
     host = _host()
     dumps = [
-        {"url": f"{host}/dumps/{DUMP_NAME}.{f.extension}", "label": _LABELS[name], "media_type": f.media_type}
+        {"url": f"{host}/dumps/{DUMP_NAME}.{f.extension}", "label": f.label, "media_type": f.media_type}
         for name, f in DUMP_FORMATS.items()
     ]
     return render_template_string(

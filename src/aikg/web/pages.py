@@ -19,6 +19,7 @@ from aikg.graph.cache import per_version
 from aikg.graph.endpoint import run_query
 from aikg.graph.search import resolve, search
 from aikg.namespaces import XSD, curie, sparql_prologue
+from aikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS
 from aikg.store import Boolean, QueryResult, Solutions, Store, Triples
 from aikg.web.http import get_store, local_path
 from aikg.web.layout import draw
@@ -317,10 +318,10 @@ def query_page() -> tuple[str, int]:
 
 def _download_formats(result: QueryResult | None) -> list[tuple[str, str]]:
     if isinstance(result, Triples):
-        return [("ttl", "Turtle"), ("nt", "N-Triples"), ("jsonld", "JSON-LD"), ("rdf", "RDF/XML")]
+        return [(f.name, f.label) for f in GRAPH_FORMATS]
     if isinstance(result, Boolean):
-        return [("json", "JSON"), ("xml", "XML")]
-    return [("json", "JSON"), ("xml", "XML"), ("csv", "CSV"), ("tsv", "TSV")]
+        return [(f.name, f.label) for f in RESULT_FORMATS if f.defines_boolean]
+    return [(f.name, f.label) for f in RESULT_FORMATS]
 
 
 def _cell(term: object, label: object = None) -> dict[str, Any]:

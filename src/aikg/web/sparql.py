@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, Response, current_app, redirect, request
@@ -18,16 +19,17 @@ from aikg.errors import BadRequest, NotAcceptable, UnsupportedMediaType, UpdateF
 from aikg.graph.endpoint import check_text, run_query
 from aikg.graph.service import SD_PREFIXES, service_description
 from aikg.sparql.formats import (
+    JSONLD,
     NTRIPLES,
     RDFXML,
     RESULT_FORMATS,
+    TURTLE,
     Format,
     accepts_html,
     by_name,
     negotiate,
 )
 from aikg.sparql.query import analyse
-from aikg.sparql.results import boolean_bytes, solutions_bytes, triples_bytes
 from aikg.store import Boolean, Solutions, Triples
 from aikg.web.http import get_store
 
@@ -41,10 +43,8 @@ EXPOSED = "ETag, X-Aikg-Truncated, X-SPARQL-MaxRows, Warning, Content-Length"
 
 # Graph formats under the names and media types that SPARQL clients send: SPARQLWrapper asks
 # format=n3 or format=json for a graph, and application/turtle in its Accept header.
-TURTLE_ANY = Format("ttl", "text/turtle", "ttl", ("turtle", "n3", "text/n3", "text/rdf+n3", "application/x-turtle",
-                                                  "application/turtle"))
-JSONLD_ANY = Format("jsonld", "application/ld+json", "jsonld", ("json-ld", "json", "application/json",
-                                                                "application/x-json+ld"))
+TURTLE_ANY = replace(TURTLE, aliases=(*TURTLE.aliases, "n3", "text/n3", "text/rdf+n3", "application/turtle"))
+JSONLD_ANY = replace(JSONLD, aliases=(*JSONLD.aliases, "json", "application/json", "application/x-json+ld"))
 GRAPH_CANDIDATES: tuple[Format, ...] = (TURTLE_ANY, NTRIPLES, JSONLD_ANY, RDFXML)
 _GRAPH_FORMS = ("CONSTRUCT", "DESCRIBE")
 
@@ -68,14 +68,9 @@ def sparql() -> Response:
         get_store(), text, settings=settings, default_graph=default_graphs, named_graphs=named_graphs,
         base_iri=request.base_url if analyse(text).needs_base else None,  # building the URL costs 20 µs
     )
-    if isinstance(result, Solutions):
-        body = solutions_bytes(result, fmt)
-    elif isinstance(result, Boolean):
-        body = boolean_bytes(result, fmt)
-    else:
-        if fmt not in GRAPH_CANDIDATES:  # a store answered a graph where the form promised solutions
-            fmt = _choose_format("CONSTRUCT", params)
-        body = triples_bytes(result.triples, fmt)
+    if isinstance(result, Triples) and fmt not in GRAPH_CANDIDATES:
+        fmt = _choose_format("CONSTRUCT", params)  # a store answered a graph where the form promised solutions
+    body = fmt.write(result)
     response = Response(body, status=200, content_type=fmt.content_type)
     headers = response.headers
     headers["ETag"] = f'"{etag}"'
@@ -187,7 +182,7 @@ def _no_query(settings: Mapping[str, Any], params: MultiDict[str, str]) -> Respo
         return _cached_response(etag, settings)
     root = request.url_root
     triples = service_description(get_store(), settings, root + "sparql", root + ".well-known/void")
-    response = Response(triples_bytes(triples, fmt, SD_PREFIXES), status=200, content_type=fmt.content_type)
+    response = Response(fmt.write(triples, SD_PREFIXES), status=200, content_type=fmt.content_type)
     response.headers["ETag"] = f'"{etag}"'
     response.headers["Cache-Control"] = _cache_control(settings)
     return response
