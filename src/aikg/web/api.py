@@ -29,7 +29,7 @@ from aikg.graph.search import resolve, search
 from aikg.namespaces import OWL
 from aikg.sparql.formats import ANSWER_FORMATS, JSON, RQ, SPARQL_CSV, Format, by_name, negotiate
 from aikg.store import Solutions
-from aikg.web.http import get_store, page_url
+from aikg.web.http import get_store, href
 from aikg.web.openapi import build as build_openapi
 
 bp = Blueprint("api", __name__)
@@ -155,7 +155,7 @@ def api_search() -> Response:
             "type": h.type.label if h.type else None,
             "typeIri": h.type.iri if h.type else None,
             "description": h.description,
-            "url": page_url(h.iri),
+            "url": href(h.iri),
         }
         for h in hits
     ])
@@ -241,7 +241,7 @@ def _table(result: Solutions) -> list[list[dict[str, Any]]]:
             label = values.get(f"{n}Label")
             if isinstance(term, ox.NamedNode):
                 text = label.value if label is not None else term.value
-                cells.append({"text": text, "href": page_url(term.value) or term.value, "iri": term.value})
+                cells.append({"text": text, "href": href(term.value), "iri": term.value})
             else:
                 cells.append({"text": "" if term is None else str(cat.plain(term)), "href": None, "iri": None})
         out.append(cells)

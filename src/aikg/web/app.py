@@ -11,6 +11,7 @@ from flask import Flask
 from aikg.config import load_config
 from aikg.ingest.load import open_store
 from aikg.store import Store
+from aikg.web.http import href
 
 
 def create_app(config: Mapping[str, Any] | None = None, *, store: Store | None = None) -> Flask:
@@ -27,4 +28,5 @@ def create_app(config: Mapping[str, Any] | None = None, *, store: Store | None =
     for module in (sparql, linked, api, pages):
         app.register_blueprint(module.bp)
     handlers.register(app)
+    app.add_template_global(href)
     return app

@@ -1,5 +1,5 @@
-"""What every blueprint shares: the current store, and the map from IRIs of aikg's own namespaces to the URLs
-that serve them, and back.
+"""What every blueprint shares: the current store, and the one map from IRIs to the URLs that pages and
+the API link them to (:func:`href`), and back.
 
 An IRI BASE + "resource/AlphaGo" is served at /resource/AlphaGo (303 by content negotiation), and its
 documents at /resource/AlphaGo.html, /resource/AlphaGo.ttl, .nt, .jsonld, .rdf. The same holds for
@@ -8,12 +8,15 @@ ontology terms under /ontology/. Slugs never contain a dot.
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from urllib.parse import urlencode
+
+from flask import Flask, current_app, has_request_context, request
 
 from aikg.namespaces import BASE
 from aikg.store import Store
 
 SERVED_SPACES = ("resource/", "ontology/")
+_WEB = ("http://", "https://")
 
 
 def get_store(app: Flask | None = None) -> Store:
@@ -39,17 +42,19 @@ def local_path(iri: str) -> str | None:
     return "/" + rest
 
 
-def doc_url(iri: str, ext: str) -> str | None:
-    """Return the URL of one representation (html, ttl, nt, jsonld, rdf) of an IRI of ours."""
+def href(iri: str) -> str:
+    """Return the URL a page or the API links an IRI to: the page of an IRI of ours, the IRI itself for an
+    outside http(s) IRI, and the explorer's page about it for any other scheme (javascript:, data:,
+    vbscript:, urn:, ...), so that no IRI in the data can become a live script link."""
+    root = request.script_root if has_request_context() else ""
     path = local_path(iri)
-    if path is None:
-        return None
-    return f"{request.script_root}{path}.{ext}" if request else f"{path}.{ext}"
-
-
-def page_url(iri: str) -> str | None:
-    """Return the URL of an IRI's HTML page, or None for an outside IRI."""
-    return doc_url(iri, "html")
+    if path is not None:
+        if path.rstrip("/") == "/ontology":
+            return f"{root}/ontology.html"
+        return f"{root}{path}.html"
+    if iri[:8].lower().startswith(_WEB):
+        return iri
+    return f"{root}/explore?{urlencode({'iri': iri})}"
 
 
 def iri_for(path: str) -> str:

@@ -47,7 +47,7 @@ from aikg.graph.ontology_doc import jsonld_context, ontology_doc, ontology_tripl
 from aikg.graph.void import statistics, void_triples
 from aikg.namespaces import ONTOLOGY, curie
 from aikg.sparql.formats import GRAPH_FORMATS, HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format, by_name, negotiate
-from aikg.web.http import get_store, iri_for, local_path
+from aikg.web.http import get_store, iri_for
 
 bp = Blueprint("linked", __name__)
 
@@ -162,17 +162,6 @@ def graph_body(triples: list[ox.Triple], fmt: Format) -> bytes:
     return json.dumps(compacted, ensure_ascii=False, indent=1).encode()
 
 
-def href(iri: str) -> str:
-    """Return the local URL of the page of an IRI of ours, the IRI itself for an outside web IRI, else "#"."""
-    path = local_path(iri)
-    if path is None:
-        # Only web IRIs become links: a javascript: or data: IRI in the data must never be clickable.
-        return iri if iri.startswith(("http://", "https://")) else "#"
-    if path.rstrip("/") == "/ontology":
-        return f"{request.script_root}/ontology.html"
-    return f"{request.script_root}{path}.html"
-
-
 def _alternates(path: str) -> dict[str, str]:
     return {ext: f"{_host()}{path}.{ext}" for ext in DOCUMENT_FORMATS}
 
@@ -279,7 +268,6 @@ def _html_page(space: str, stem: str, iri: str, alternates: dict[str, str]) -> B
         "term": term,
         "alternates": _alternate_list(alternates),
         "void_url": f"{_host()}/.well-known/void",
-        "href": href,
         "incoming_limit": limit,
         "incoming_offset": offset,
     }
@@ -339,7 +327,7 @@ def ontology_document(ext: str) -> BaseResponse:
     if ext == "html":
         doc = ontology_doc(store)
         html = render_template(
-            "ontology.html", doc=doc, alternates=_alternate_list(alternates), href=href, iri=ONTOLOGY
+            "ontology.html", doc=doc, alternates=_alternate_list(alternates), iri=ONTOLOGY
         )
         response = Response(html, content_type=HTML.content_type)
     else:
@@ -418,7 +406,6 @@ def _dataset_page(stats: Any, alternates: dict[str, str]) -> str:
         stats=stats,
         dumps=dumps,
         alternates=_alternate_list(alternates),
-        href=href,
         title=current_app.config.get("TITLE") or "aikg",
         host=host,
         curie=curie,

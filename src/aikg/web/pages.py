@@ -21,7 +21,7 @@ from aikg.graph.search import resolve, search
 from aikg.namespaces import XSD, curie, sparql_prologue
 from aikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS
 from aikg.store import Boolean, QueryResult, Solutions, Store, Triples
-from aikg.web.http import get_store, local_path
+from aikg.web.http import get_store, href
 from aikg.web.layout import draw
 
 bp = Blueprint("pages", __name__)
@@ -45,17 +45,6 @@ ORDER BY ?date
 # --------------------------------------------------------------------------------------------------
 # URLs for templates
 # --------------------------------------------------------------------------------------------------
-
-
-def link_to(iri: str) -> str:
-    """Return the URL of the HTML page of an IRI of ours, the IRI itself for an outside http(s) one,
-    or "#" for any other scheme (a javascript: IRI in the data must never become a live link)."""
-    path = local_path(iri)
-    if path is None:
-        return iri if iri.lower().startswith(("https://", "http://")) else "#"
-    if path.rstrip("/") == "/ontology":
-        return f"{request.script_root}/ontology.html"
-    return f"{request.script_root}{path}.html"
 
 
 def _url(path: str, **args: Any) -> str:
@@ -91,11 +80,6 @@ def describe_url(iri: str) -> str:
 def sparql_download(text: str, fmt: str) -> str:
     """Return the endpoint URL that answers a query in a format (json, xml, csv, tsv, ttl, ...)."""
     return _url("/sparql", query=text, format=fmt)
-
-
-@bp.app_template_global("link_to")
-def _link_to(iri: str) -> str:
-    return link_to(iri)
 
 
 @bp.app_template_global("curie")
@@ -330,7 +314,7 @@ def _cell(term: object, label: object = None) -> dict[str, Any]:
         return {"text": ""}
     if isinstance(term, ox.NamedNode):
         text = label.value if isinstance(label, ox.Literal) else curie(term.value)
-        return {"text": text, "href": link_to(term.value), "iri": term.value}
+        return {"text": text, "href": href(term.value), "iri": term.value}
     if isinstance(term, ox.BlankNode):
         return {"text": f"_:{term.value}"}
     assert isinstance(term, ox.Literal)
