@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from aikg.graph.labels import fallback_label, labels_of
 from aikg.namespaces import DCTERMS, INFERRED_GRAPH, ONTOLOGY, RDF, RDFS, SKOS, sparql_prologue
 from aikg.namespaces import curie as _curie
 from aikg.store import Solutions, Store, Term
@@ -404,41 +405,6 @@ def _blank_closure(
             break
         start += step
     return list(triples)
-
-
-def labels_of(store: Store, iris: Iterable[str]) -> dict[str, str]:
-    """Return the best label of each IRI: rdfs:label, then skos:prefLabel, then dcterms:title; English first."""
-    wanted = sorted({i for i in iris})
-    if not wanted:
-        return {}
-    best: dict[str, tuple[int, int, str]] = {}
-    for chunk in (wanted[i : i + 500] for i in range(0, len(wanted), 500)):
-        values = " ".join(str(ox.NamedNode(i)) for i in chunk)
-        text = (
-            _PROLOGUE
-            + f"""SELECT ?x ?l ?k WHERE {{ VALUES ?x {{ {values} }}
-          {{ ?x rdfs:label ?l BIND(0 AS ?k) }} UNION {{ ?x skos:prefLabel ?l BIND(1 AS ?k) }}
-          UNION {{ ?x dcterms:title ?l BIND(2 AS ?k) }} }}"""
-        )
-        result = store.query(text)
-        assert isinstance(result, Solutions)
-        for x, lab, k in result.rows:
-            if x is None or lab is None or k is None:
-                continue
-            lang = lab.language if isinstance(lab, ox.Literal) else None
-            rank = (int(k.value), 0 if lang in (None, "", "en") or (lang or "").startswith("en") else 1, lab.value)
-            if x.value not in best or rank < best[x.value]:
-                best[x.value] = rank
-    return {i: r[2] for i, r in best.items()}
-
-
-def fallback_label(iri: str) -> str:
-    short = _curie(iri)
-    if short != iri:
-        local = short.split(":", 1)[1]
-        return local.replace("_", " ") if short.startswith("aikgr:") else short
-    tail = iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
-    return tail or iri
 
 
 def _iris_in(triples: Iterable[ox.Triple]) -> set[str]:

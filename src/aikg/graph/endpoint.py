@@ -113,7 +113,7 @@ def _describe(store: Store, text: str, describe: DescribeFn, *, timeout: float |
     truncated = found.truncated
     for iri in iris:
         if timeout is not None and time.monotonic() - started > timeout:
-            raise QueryTimeout(f"The query ran longer than the {timeout:g} s limit and was stopped.")
+            raise QueryTimeout.after(timeout)
         for triple in describe(store, iri):
             if triple in seen:
                 continue

@@ -17,6 +17,7 @@ from aikg.errors import AikgError, BadRequest
 from aikg.graph import home, paths, timeline
 from aikg.graph.cache import per_version
 from aikg.graph.endpoint import run_query
+from aikg.graph.labels import label_columns
 from aikg.graph.search import resolve, search
 from aikg.namespaces import XSD, curie, sparql_prologue
 from aikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS
@@ -306,13 +307,12 @@ def _cell(term: object, label: object = None) -> dict[str, Any]:
 def _table(result: QueryResult | None) -> dict[str, Any] | None:
     """Lay out a result for the template; an IRI column shows its neighbour ``<name>Label`` as its text."""
     if isinstance(result, Solutions):
-        names = result.variables
-        columns = [n for n in names if not (n.endswith("Label") and n[: -len("Label")] in names)]
-        position = {n: i for i, n in enumerate(names)}
+        folded = label_columns(result.variables)
+        position = {n: i for i, n in enumerate(result.variables)}
         rows = []
         for row in result.rows[:SHOWN_ROWS]:
-            rows.append([_cell(row[position[c]], row[position[c + "Label"]] if c + "Label" in position else None)
-                         for c in columns])
+            rows.append([_cell(row[position[c]], row[position[lab]] if lab else None) for c, lab in folded])
+        columns = [c for c, _ in folded]
         return {"columns": columns, "rows": rows, "total": len(result.rows), "truncated": result.truncated}
     if isinstance(result, Triples):
         rows = [[_cell(t.subject), _cell(t.predicate), _cell(t.object)] for t in result.triples[:SHOWN_ROWS]]
