@@ -5,7 +5,7 @@ Routes (each IRI of ours is served at its own path, see :mod:`aikg.web.http`):
 - ``/resource/<slug>``, ``/ontology/<Term>``: 303 See Other to ``<slug>.html|.ttl|.nt|.jsonld|.rdf`` by
   the Accept header (``?format=`` overrides); unknown IRIs get 404 (a page offering a search to browsers).
 - ``/resource/<slug>.<ext>``, ``/ontology/<Term>.<ext>``: the documents, all derived from
-  :func:`aikg.graph.describe.description_triples` (the HTML page from :func:`aikg.graph.describe.describe`).
+  :func:`aikg.graph.document.description_triples` (the HTML page from :func:`aikg.graph.describe.describe`).
 - ``/ontology``, ``/ontology/``: 303 to ``/ontology.html|.ttl|.nt|.jsonld|.rdf`` (documentation or the OWL file).
 - ``/context.jsonld``: the JSON-LD context of every JSON-LD document.
 - ``/.well-known/void`` (negotiated, 200) and ``/void`` (303) to ``/void.ttl|.nt|.jsonld|.rdf|.html``.
@@ -41,7 +41,8 @@ from pyld import jsonld  # type: ignore[import-untyped]
 from werkzeug.wrappers import Response as BaseResponse
 
 from aikg.errors import BadRequest, NotFound
-from aikg.graph.describe import describe, description_triples
+from aikg.graph.describe import describe
+from aikg.graph.document import description_triples
 from aikg.graph.dumps import DUMP_FORMATS, DUMP_NAME, default_cache_dir, dump_file, dump_format
 from aikg.graph.ontology_doc import jsonld_context, ontology_doc, ontology_triples
 from aikg.graph.void import statistics, void_triples
