@@ -34,7 +34,6 @@ from flask import (
     current_app,
     redirect,
     render_template,
-    render_template_string,
     request,
 )
 from pyld import jsonld  # type: ignore[import-untyped]
@@ -251,7 +250,7 @@ def _not_found(space: str, stem: str, iri: str, *, html: bool | None = None) -> 
     if not wants_html:
         raise NotFound(message)
     query = stem.rsplit("/", 1)[-1].replace("_", " ")
-    body = render_template_string(_NOT_FOUND, iri=iri, query=query, message=message)
+    body = render_template("not_found.html", iri=iri, query=query, message=message)
     response = Response(body, status=404, content_type=HTML.content_type)
     response.headers["Vary"] = "Accept"
     return response
@@ -368,8 +367,8 @@ def _dataset_page(stats: Any, alternates: dict[str, str]) -> str:
         {"url": f"{host}/dumps/{DUMP_NAME}.{f.extension}", "label": f.label, "media_type": f.media_type}
         for name, f in DUMP_FORMATS.items()
     ]
-    return render_template_string(
-        _DATASET,
+    return render_template(
+        "dataset.html",
         stats=stats,
         dumps=dumps,
         alternates=_alternate_list(alternates),
@@ -432,62 +431,3 @@ def _chunks(path: Path, size: int = 1 << 16) -> Iterator[bytes]:
     with path.open("rb") as f:
         while chunk := f.read(size):
             yield chunk
-
-
-# --------------------------------------------------------------------------------------------------
-# Inline templates (pages no other template covers)
-# --------------------------------------------------------------------------------------------------
-
-_NOT_FOUND = """{% extends "base.html" %}
-{% block title %}Not found{% endblock %}
-{% block main %}
-<h1>404 Not found</h1>
-<p>{{ message }}</p>
-<form action="{{ request.script_root }}/search" method="get" role="search">
-  <label for="q">Search the graph</label>
-  <input id="q" name="q" type="search" value="{{ query }}">
-  <button type="submit">Search</button>
-</form>
-{% endblock %}
-"""
-
-_DATASET = """{% extends "base.html" %}
-{% block title %}Dataset and dumps{% endblock %}
-{% block head %}{% for a in alternates if a.ext != 'html' %}
-<link rel="alternate" type="{{ a.media_type }}" href="{{ a.url }}">{% endfor %}{% endblock %}
-{% block main %}
-<h1>{{ title }}</h1>
-<p>Version <code>{{ stats.version }}</code>, modified {{ stats.modified }}. Licence:
-<a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>.
-SPARQL endpoint: <a href="{{ host }}/sparql">{{ host }}/sparql</a>.
-Ontology: <a href="{{ request.script_root }}/ontology.html">documentation</a>.</p>
-<h2>Dumps of the whole graph</h2>
-<ul>{% for d in dumps %}
-<li><a href="{{ d.url }}" type="{{ d.media_type }}">{{ d.label }}</a> (<a href="{{ d.url }}.gz">gzip</a>)</li>
-{% endfor %}</ul>
-<h2>Statistics</h2>
-<table><tbody>
-<tr><th>Triples</th><td>{{ stats.triples }}</td></tr>
-<tr><th>Entities</th><td>{{ stats.entities }}</td></tr>
-<tr><th>Distinct subjects</th><td>{{ stats.distinct_subjects }}</td></tr>
-<tr><th>Distinct objects</th><td>{{ stats.distinct_objects }}</td></tr>
-</tbody></table>
-{% if stats.examples %}<h2>Examples</h2>
-<ul>{% for e in stats.examples %}<li><a href="{{ href(e) }}">{{ curie(e) }}</a></li>{% endfor %}</ul>{% endif %}
-<h2>Classes</h2>
-<table><thead><tr><th>Class</th><th>Instances</th></tr></thead><tbody>
-{% for c, n in stats.classes.items() %}
-<tr><td><a href="{{ href(c) }}">{{ curie(c) }}</a></td><td>{{ n }}</td></tr>{% endfor %}
-</tbody></table>
-<h2>Properties</h2>
-<table><thead><tr><th>Property</th><th>Triples</th></tr></thead><tbody>
-{% for p, n in stats.properties.items() %}
-<tr><td><a href="{{ href(p) }}">{{ curie(p) }}</a></td><td>{{ n }}</td></tr>{% endfor %}
-</tbody></table>
-<h2>Named graphs</h2>
-<table><thead><tr><th>Graph</th><th>Triples</th></tr></thead><tbody>
-{% for g, n in stats.graphs.items() %}<tr><td><code>{{ g }}</code></td><td>{{ n }}</td></tr>{% endfor %}
-</tbody></table>
-<p>{% for a in alternates %}<a href="{{ a.url }}" type="{{ a.media_type }}">{{ a.label }}</a> {% endfor %}</p>
-{% endblock %}
-"""
