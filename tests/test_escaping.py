@@ -88,3 +88,48 @@ def test_fixture_really_holds_the_payloads(xss_client):
     assert search(store, "milestone script")[0].label == "Milestone <script>alert(1)</script>"
     desc = describe(store, R + "Xss_Milestone")
     assert desc is not None and "onerror" in (desc.description or "")
+
+
+HOSTILE = XSS.parent / "hostile_iris.ttl"
+SCRIPT_SCHEMES = ("javascript:", "data:", "vbscript:")
+
+
+@pytest.fixture(scope="module")
+def hostile_client():
+    app = create_app({"DATA": [str(HOSTILE)], "VALIDATE": False, "TESTING": True})
+    return app.test_client()
+
+
+HOSTILE_PAGES = [
+    "/queries/era-milestones?era=" + R + "Hostile_Era",
+    "/queries/produced-by?org=" + R + "Hostile_Org",
+    "/", "/timeline", "/search?q=milestone", "/resource/Hostile_Era.html", "/resource/Hostile_Org.html",
+    "/resource/Hostile_Milestone.html", "/explore?iri=" + R + "Hostile_Era", "/explore?iri=" + R + "Hostile_Org",
+    "/explore?iri=javascript:alert(1)",
+    "/query?query=SELECT+%3Fs+%3Fo+WHERE+%7B+%3Fs+%3Fp+%3Fo+%7D",
+    "/void.html", "/dumps/",
+]
+
+
+@pytest.mark.parametrize("url", HOSTILE_PAGES)
+def test_script_iris_are_never_live_links(hostile_client, url):
+    response = hostile_client.get(url, headers=HTML)
+    assert response.status_code == 200, url
+    links = [a.get("href", "") for t, a in Markup(response.get_data(as_text=True)).tags if t in ("a", "link")]
+    assert links
+    assert [h for h in links if h.strip().lower().startswith(SCRIPT_SCHEMES)] == []
+
+
+def test_the_named_query_page_really_shows_the_script_iris(hostile_client):
+    # The test above would pass on a page that dropped the rows: the hostile milestones are there, linked safely.
+    page = hostile_client.get("/queries/era-milestones?era=" + R + "Hostile_Era", headers=HTML).get_data(as_text=True)
+    links = {a.get("title"): a.get("href") for t, a in Markup(page).tags if t == "a" and a.get("title")}
+    for iri in ("javascript:alert(1)", "data:text/html,alert(2)", "vbscript:msgbox(3)"):
+        assert links[iri].startswith("/explore?iri=")
+
+
+def test_the_api_links_script_iris_safely(hostile_client):
+    hits = hostile_client.get("/api/search?q=milestone").get_json()
+    urls = {h["iri"]: h["url"] for h in hits}
+    assert urls["javascript:alert(1)"].startswith("/explore?iri=")
+    assert not any(str(u).lower().startswith(SCRIPT_SCHEMES) for u in urls.values())

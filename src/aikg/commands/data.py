@@ -18,7 +18,6 @@ from aikg.ingest.files import data_paths, ontology_paths, shapes_paths
 from aikg.ingest.load import open_store
 from aikg.namespaces import GRAPH, INFERRED_GRAPH, ONTOLOGY, ONTOLOGY_GRAPH, curie, sparql_prologue
 from aikg.sparql.formats import JSONLD, SPARQL_CSV, SPARQL_JSON, TURTLE
-from aikg.sparql.results import boolean_bytes, solutions_bytes, triples_bytes
 from aikg.store import Boolean, QueryResult, Solutions, Store, Term, Triples, select
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -100,9 +99,9 @@ def query(text: str | None, query_file: io.TextIOBase | None, fmt: str | None, d
 def _open(data: Sequence[Path], *, validate: bool) -> Store:
     settings = load_config()
     if data:
-        settings.update({"DATA": [str(p) for p in data], "ENDPOINT": None, "STORE": None})
+        settings = settings.with_overrides({"DATA": [str(p) for p in data], "ENDPOINT": None, "STORE": None})
     if not validate:
-        settings["VALIDATE"] = False
+        settings = settings.with_overrides({"VALIDATE": False})
     return open_store(settings)
 
 
@@ -134,24 +133,24 @@ def render(result: QueryResult, fmt: str | None) -> str:
     if isinstance(result, Triples):
         fmt = fmt or "turtle"
         if fmt == "turtle":
-            return triples_bytes(result.triples, TURTLE).decode()
+            return TURTLE.write(result).decode()
         if fmt == "json":
-            return triples_bytes(result.triples, JSONLD).decode() + "\n"
+            return JSONLD.write(result).decode() + "\n"
         spo: list[tuple[Term | None, ...]] = [(t.subject, t.predicate, t.object) for t in result.triples]  # type: ignore[misc]
         rows = Solutions(["subject", "predicate", "object"], spo)
-        return _table(rows) if fmt == "table" else solutions_bytes(rows, SPARQL_CSV).decode()
+        return _table(rows) if fmt == "table" else SPARQL_CSV.write(rows).decode()
     fmt = fmt or "table"
     if fmt == "turtle":
         raise BadRequest("--format turtle is for CONSTRUCT and DESCRIBE queries; use table, csv or json here.")
     if isinstance(result, Boolean):
         if fmt == "table":
             return ("yes" if result.value else "no") + "\n"
-        answer = boolean_bytes(result, SPARQL_JSON if fmt == "json" else SPARQL_CSV).decode()
+        answer = (SPARQL_JSON if fmt == "json" else SPARQL_CSV).write(result).decode()
         return answer + "\n" if fmt == "json" else answer
     if fmt == "json":
-        return solutions_bytes(result, SPARQL_JSON).decode() + "\n"
+        return SPARQL_JSON.write(result).decode() + "\n"
     if fmt == "csv":
-        return solutions_bytes(result, SPARQL_CSV).decode()
+        return SPARQL_CSV.write(result).decode()
     return _table(result)
 
 

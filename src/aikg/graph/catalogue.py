@@ -36,11 +36,13 @@ import pyoxigraph as ox
 from aikg.errors import BadRequest, NotFound
 from aikg.graph.search import resolve
 from aikg.namespaces import PREFIXES, XSD
+from aikg.sparql.formats import ANSWER_FORMATS
 from aikg.store import Solutions, Store, Term
 
 KINDS = ("iri", "string", "integer", "year", "boolean", "date")
 COLUMN_KINDS = ("iri", "string", "integer", "number", "boolean", "date")
-FORMATS = ("json", "csv", "srj", "srx", "rq")
+#: The answer formats a query may list in its header (all of them by default).
+FORMATS = tuple(ANSWER_FORMATS)
 RESERVED = {"format", "limit"}
 YEAR_RANGE = (-9999, 9999)
 _NAME = re.compile(r"^[a-z][a-z0-9-]*$")

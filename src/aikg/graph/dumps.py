@@ -28,7 +28,7 @@ import pyoxigraph as ox
 
 from aikg.errors import NotFound
 from aikg.namespaces import PREFIXES
-from aikg.sparql.formats import DATASET_FORMATS, GRAPH_FORMATS, OX_FORMATS, Format
+from aikg.sparql.formats import DATASET_FORMATS, GRAPH_FORMATS, Format
 from aikg.store import Store
 
 #: The dumps offered, by short name (also their file extension).
@@ -75,11 +75,11 @@ def write_dump(store: Store, fmt: Format, out: BinaryIO | str | Path) -> None:
     """Write the whole graph in one format to a binary file or a path, streaming quad by quad."""
     target = str(out) if isinstance(out, Path) else out
     if fmt in DATASET_FORMATS:
-        ox.serialize(store.quads(), target, format=OX_FORMATS[fmt.name], prefixes=PREFIXES)  # type: ignore[arg-type]
+        ox.serialize(store.quads(), target, format=fmt.rdf, prefixes=PREFIXES)  # type: ignore[arg-type]
     elif fmt.name in ("nt",):
-        ox.serialize(_triples(store), target, format=OX_FORMATS[fmt.name])  # type: ignore[arg-type]
+        ox.serialize(_triples(store), target, format=fmt.rdf)  # type: ignore[arg-type]
     else:
-        ox.serialize(_triples(store), target, format=OX_FORMATS[fmt.name], prefixes=PREFIXES)  # type: ignore[arg-type]
+        ox.serialize(_triples(store), target, format=fmt.rdf, prefixes=PREFIXES)  # type: ignore[arg-type]
 
 
 def dump_file(store: Store, fmt: Format, cache_dir: Path | None = None, *, gzipped: bool = False) -> Dump:

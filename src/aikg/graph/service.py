@@ -7,11 +7,10 @@ each of which is described in the document itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import pyoxigraph as ox
 
+from aikg.config import Settings
+from aikg.graph.cache import per_version
 from aikg.namespaces import BASE, DCTERMS, PREFIXES, RDF, RDFS, SD, VOID, XSD
 from aikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS
 from aikg.store import Solutions, Store
@@ -20,17 +19,6 @@ from aikg.store import Solutions, Store
 LIMITS = BASE + "endpoint#"
 FORMATS = "http://www.w3.org/ns/formats/"
 SD_PREFIXES = {**PREFIXES, "sd": SD, "formats": FORMATS, "limits": LIMITS}
-
-_FORMAT_IRIS = {
-    "json": "SPARQL_Results_JSON",
-    "xml": "SPARQL_Results_XML",
-    "csv": "SPARQL_Results_CSV",
-    "tsv": "SPARQL_Results_TSV",
-    "ttl": "Turtle",
-    "nt": "N-Triples",
-    "jsonld": "JSON-LD",
-    "rdf": "RDF_XML",
-}
 
 _LIMIT_TERMS = {
     "queryTimeout": "Seconds a query may run; past it the client gets 503 Service Unavailable.",
@@ -61,26 +49,16 @@ def _lit(value: object) -> ox.Literal:
     return ox.Literal(str(value), language="en")
 
 
-def service_description(store: Store, settings: Mapping[str, Any], endpoint_url: str, void_url: str) -> list[ox.Triple]:
+def service_description(store: Store, settings: Settings, endpoint_url: str, void_url: str) -> list[ox.Triple]:
     """Describe the endpoint: languages, result formats, features, default dataset and limits."""
-    timeout = float(settings.get("QUERY_TIMEOUT") or 0)
-    max_rows = int(settings.get("MAX_ROWS") or 0)
-    max_bytes = int(settings.get("MAX_QUERY_BYTES") or 0)
-    title = str(settings.get("TITLE") or "aikg")
-    # Counting the graphs costs a query over everything: do it once per store, data version and URL.
-    key = (id(store), store.info.version, endpoint_url, void_url, timeout, max_rows, max_bytes, title)
-    cached = _CACHE.get(key)
-    if cached is None:
-        if len(_CACHE) >= 16:
-            _CACHE.clear()
-        cached = _CACHE[key] = _build(store, endpoint_url, void_url, timeout, max_rows, max_bytes, title)
-    return list(cached)
+    timeout, max_rows, max_bytes = settings.query_timeout, settings.max_rows, settings.max_query_bytes
+    title = settings.title or "aikg"
+    # Counting the graphs costs a query over everything: do it once per data version, URL and limits.
+    return list(_described(store, endpoint_url, void_url, timeout, max_rows, max_bytes, title))
 
 
-_CACHE: dict[tuple[object, ...], tuple[ox.Triple, ...]] = {}
-
-
-def _build(
+@per_version(size=16)
+def _described(
     store: Store, endpoint_url: str, void_url: str, timeout: float, max_rows: int, max_bytes: int, title: str
 ) -> tuple[ox.Triple, ...]:
     out: list[ox.Triple] = []
@@ -92,7 +70,8 @@ def _build(
     add(ox.Triple(service, _n(DCTERMS + "title"), _lit(title)))
     add(ox.Triple(service, _n(SD + "supportedLanguage"), _n(SD + "SPARQL11Query")))
     for fmt in (*RESULT_FORMATS, *GRAPH_FORMATS):
-        add(ox.Triple(service, _n(SD + "resultFormat"), _n(FORMATS + _FORMAT_IRIS[fmt.name])))
+        if fmt.w3c:
+            add(ox.Triple(service, _n(SD + "resultFormat"), _n(FORMATS + fmt.w3c)))
     add(ox.Triple(service, _n(SD + "feature"), _n(SD + "UnionDefaultGraph")))
     add(ox.Triple(service, _n(SD + "defaultEntailmentRegime"), _n("http://www.w3.org/ns/entailment/Simple")))
     add(ox.Triple(service, _n(RDFS + "seeAlso"), _n(void_url)))

@@ -4,33 +4,33 @@ parsing them into quads."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 
+from aikg.config import Settings
 from aikg.errors import InvalidData
 from aikg.namespaces import GRAPH, ONTOLOGY_GRAPH
 from aikg.resources import default_data, default_ontology, default_shapes
 from aikg.store import DatasetInfo
 
 
-def data_paths(settings: Mapping[str, Any]) -> list[Path]:
+def data_paths(settings: Settings) -> list[Path]:
     """Return the data files the settings name, or the shipped ones."""
-    return [Path(p) for p in settings.get("DATA") or default_data()]
+    return [Path(p) for p in settings.data or default_data()]
 
 
-def ontology_paths(settings: Mapping[str, Any]) -> list[Path]:
+def ontology_paths(settings: Settings) -> list[Path]:
     """Return the ontology files the settings name, or the shipped ones."""
-    return [Path(p) for p in settings.get("ONTOLOGY") or default_ontology()]
+    return [Path(p) for p in settings.ontology or default_ontology()]
 
 
-def shapes_paths(settings: Mapping[str, Any]) -> list[Path]:
+def shapes_paths(settings: Settings) -> list[Path]:
     """Return the SHACL shapes files the settings name, or the shipped ones."""
-    return [Path(p) for p in settings.get("SHAPES") or default_shapes()]
+    return [Path(p) for p in settings.shapes or default_shapes()]
 
 
 _FORMATS = {
@@ -101,6 +101,35 @@ def parse_file(src: Source) -> list[ox.Quad]:
                 for q in ox.parse(f, src.format, base_iri=src.path.resolve().as_uri())
             ]
     except SyntaxError as e:
-        raise InvalidData(f"{src.path}: {e}", details={"file": str(src.path), "error": str(e)}) from None
+        raise parse_error(src.path, e) from None
     except OSError as e:
-        raise InvalidData(f"{src.path}: cannot read: {e.strerror}") from None
+        raise InvalidData(f"{src.path}: cannot read the file: {e.strerror}", details={"file": str(src.path)}) from None
+
+
+def parse_sources(srcs: Sequence[Source]) -> dict[Source, list[ox.Quad]]:
+    """Parse each file once, into the quads of its graph: the same quads go to SHACL and to the store."""
+    return {src: parse_file(src) for src in srcs}
+
+
+def triples(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
+    """Return the triples of quads (graph names dropped), as SHACL reads them."""
+    return [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+
+
+def read_triples(paths: Sequence[Path]) -> list[ox.Triple]:
+    """Parse RDF files into triples (graph names dropped); a syntax error names the file, line and column."""
+    return [t for path in map(Path, paths) for t in triples(parse_file(Source(path, GRAPH + path.stem)))]
+
+
+def parse_error(path: Path, error: SyntaxError) -> InvalidData:
+    """Turn the parser's error into one that names the file, line, column and reason."""
+    line, column = error.lineno, error.offset
+    reason = str(error.msg if error.msg else error)
+    # pyoxigraph says "Parser error at line 4 between columns 18 and 24: <reason>"; keep the reason.
+    if reason.startswith("Parser error") and ": " in reason:
+        reason = reason.split(": ", 1)[1]
+    where = f"{path}, line {line}, column {column}" if line else str(path)
+    return InvalidData(
+        f"{where}: the file does not parse: {reason}",
+        details={"file": str(path), "line": line, "column": column, "reason": reason},
+    )

@@ -1,5 +1,6 @@
-"""The answers of queries (solutions, a boolean, triples) and their serialisations: SPARQL JSON, XML, CSV
-and TSV for solutions and booleans, RDF syntaxes for triples.
+"""The answers of queries (solutions, a boolean, triples) and the writers of the SPARQL results formats
+(JSON, XML, CSV, TSV) for solutions and booleans. :mod:`aikg.sparql.formats` says which writer serves
+which media type; triples are written by pyoxigraph.
 
 Solutions are serialised here rather than by pyoxigraph so that the row cap, which needs the solutions
 counted before anything is sent, and the remote store share one code path.
@@ -10,15 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
-
-from aikg.namespaces import PREFIXES
-from aikg.sparql.formats import OX_FORMATS, SPARQL_CSV, SPARQL_JSON, SPARQL_TSV, SPARQL_XML, Format
 
 Term = NamedNode | BlankNode | Literal
 
@@ -157,31 +154,25 @@ def solutions_tsv(result: Solutions) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def boolean_bytes(result: Boolean, fmt: Format) -> bytes:
-    """Serialise an ASK answer."""
-    value = "true" if result.value else "false"
-    if fmt is SPARQL_XML:
-        return f"{_XML_HEAD}<head/>\n<boolean>{value}</boolean>\n</sparql>\n".encode()
-    if fmt is SPARQL_JSON:
-        return json.dumps({"head": {}, "boolean": result.value}).encode()
-    return f"_askResult\r\n{value}\r\n".encode() if fmt is SPARQL_CSV else f"?_askResult\n{value}\n".encode()
+def boolean_json(result: Boolean) -> bytes:
+    """Serialise an ASK answer as SPARQL 1.1 Query Results JSON."""
+    return json.dumps({"head": {}, "boolean": result.value}).encode()
 
 
-_SOLUTION_WRITERS = {
-    SPARQL_JSON.name: solutions_json,
-    SPARQL_XML.name: solutions_xml,
-    SPARQL_CSV.name: solutions_csv,
-    SPARQL_TSV.name: solutions_tsv,
-}
+def boolean_xml(result: Boolean) -> bytes:
+    """Serialise an ASK answer as SPARQL Query Results XML."""
+    return f"{_XML_HEAD}<head/>\n<boolean>{_bool(result)}</boolean>\n</sparql>\n".encode()
 
 
-def solutions_bytes(result: Solutions, fmt: Format) -> bytes:
-    """Serialise solutions in one of the four SPARQL results formats."""
-    return _SOLUTION_WRITERS[fmt.name](result)
+def boolean_csv(result: Boolean) -> bytes:
+    """Serialise an ASK answer as a one-cell CSV table (the CSV results format defines none)."""
+    return f"_askResult\r\n{_bool(result)}\r\n".encode()
 
 
-def triples_bytes(triples: Iterable[ox.Triple], fmt: Format, prefixes: dict[str, str] | None = None) -> bytes:
-    """Serialise triples in an RDF syntax, with the shared prefixes where the syntax has them."""
-    out = ox.serialize(triples, format=OX_FORMATS[fmt.name], prefixes=prefixes if prefixes is not None else PREFIXES)
-    assert out is not None
-    return out
+def boolean_tsv(result: Boolean) -> bytes:
+    """Serialise an ASK answer as a one-cell TSV table (the TSV results format defines none)."""
+    return f"?_askResult\n{_bool(result)}\n".encode()
+
+
+def _bool(result: Boolean) -> str:
+    return "true" if result.value else "false"

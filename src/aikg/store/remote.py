@@ -31,15 +31,17 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import IO, Any, cast
+from typing import IO, cast
 
 import pyoxigraph as ox
 import urllib3
 from urllib3.exceptions import HTTPError, NewConnectionError, ProtocolError, ReadTimeoutError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
+from aikg.config import Settings
 from aikg.errors import BadQuery, QueryTimeout, StoreUnavailable
 from aikg.namespaces import DCTERMS, GRAPH
+from aikg.sparql.formats import RDF_PARSERS, RESULT_PARSERS
 from aikg.sparql.values import bind_values
 from aikg.store import DatasetInfo, QueryResult, Solutions, Term, Triples
 from aikg.store.embedded import _position, _syntax_message, materialise
@@ -55,21 +57,6 @@ REFRESH = 1.0
 RECOUNT = 300.0
 
 _ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
-_RESULT_TYPES = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "application/xml": ox.QueryResultsFormat.XML,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
-_GRAPH_TYPES = {
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "text/plain": ox.RdfFormat.N_TRIPLES,
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/x-turtle": ox.RdfFormat.TURTLE,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-}
 
 _RECORD_QUERY = f"""SELECT ?version ?modified ?part ?source WHERE {{ GRAPH <{PUBLICATION_GRAPH}> {{
   <{PUBLICATION_GRAPH}> <{DCTERMS}hasVersion> ?version ; <{DCTERMS}modified> ?modified .
@@ -100,13 +87,15 @@ class RemoteStore:
         self._checked = float("-inf")
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> RemoteStore:
+    def from_settings(cls, settings: Settings) -> RemoteStore:
         """Build a remote store from ENDPOINT, UPDATE_ENDPOINT, REMOTE_GRAPH and QUERY_TIMEOUT."""
+        if not settings.endpoint:
+            raise ValueError("a remote store needs the ENDPOINT setting")
         return cls(
-            str(settings["ENDPOINT"]),
-            update_endpoint=settings.get("UPDATE_ENDPOINT") or None,
-            graph=settings.get("REMOTE_GRAPH") or None,
-            timeout=float(settings.get("QUERY_TIMEOUT") or 30.0),
+            settings.endpoint,
+            update_endpoint=settings.update_endpoint or None,
+            graph=settings.remote_graph or None,
+            timeout=settings.query_timeout or 30.0,
         )
 
     # -- the Store interface ---------------------------------------------------------------------
@@ -215,7 +204,7 @@ class RemoteStore:
                 )
                 break
             except ReadTimeoutError:
-                raise _timeout(timeout) from None
+                raise QueryTimeout.after(timeout) from None
             except NewConnectionError as e:
                 raise StoreUnavailable(f"The SPARQL endpoint {url} is not reachable: {_reason(e)}.") from None
             except Urllib3Timeout:
@@ -234,12 +223,12 @@ class RemoteStore:
         media = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         result: QueryResult
         try:
-            if media in _RESULT_TYPES:
-                result = materialise(ox.parse_query_results(_io(response), _RESULT_TYPES[media]), limit)
-            elif media in _GRAPH_TYPES:
+            if media in RESULT_PARSERS:
+                result = materialise(ox.parse_query_results(_io(response), RESULT_PARSERS[media]), limit)
+            elif media in RDF_PARSERS:
                 triples: list[ox.Triple] = []
                 truncated = False
-                for quad in ox.parse(_io(response), _GRAPH_TYPES[media]):
+                for quad in ox.parse(_io(response), RDF_PARSERS[media]):
                     if limit is not None and len(triples) >= limit:
                         truncated = True
                         break
@@ -250,14 +239,14 @@ class RemoteStore:
                 raise StoreUnavailable(f"The SPARQL endpoint answered with an unexpected media type {media!r}.")
         except (ReadTimeoutError, TimeoutError):
             response.close()
-            raise _timeout(timeout) from None
+            raise QueryTimeout.after(timeout) from None
         except SyntaxError as e:
             response.close()
             raise StoreUnavailable(f"The SPARQL endpoint sent results that do not parse: {e}") from None
         except (OSError, HTTPError) as e:
             response.close()
             if "timed out" in str(e):
-                raise _timeout(timeout) from None
+                raise QueryTimeout.after(timeout) from None
             raise StoreUnavailable(f"The SPARQL endpoint broke off its answer: {e}") from None
         if result.truncated:
             response.close()  # the rest of the body is not wanted: drop the connection, don't drain it
@@ -273,10 +262,10 @@ class RemoteStore:
         try:
             media = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
             if graph is not None:
-                for quad in ox.parse(_io(response), _GRAPH_TYPES.get(media, ox.RdfFormat.N_TRIPLES)):
+                for quad in ox.parse(_io(response), RDF_PARSERS.get(media, ox.RdfFormat.N_TRIPLES)):
                     yield ox.Quad(quad.subject, quad.predicate, quad.object, graph)
             else:
-                rows = ox.parse_query_results(_io(response), _RESULT_TYPES.get(media, ox.QueryResultsFormat.TSV))
+                rows = ox.parse_query_results(_io(response), RESULT_PARSERS.get(media, ox.QueryResultsFormat.TSV))
                 assert isinstance(rows, ox.QuerySolutions)
                 for row in rows:
                     yield ox.Quad(row[0], row[1], row[2], row[3])
@@ -303,13 +292,6 @@ def _iso(value: str) -> str:
         return datetime.fromisoformat(value).isoformat()
     except ValueError:
         return value
-
-
-def _timeout(seconds: float) -> QueryTimeout:
-    return QueryTimeout(
-        f"The query ran longer than the {seconds:g} s limit and was stopped. "
-        "Narrow it (add LIMIT, more specific patterns) or run it on a store you control."
-    )
 
 
 def _reason(e: Exception) -> str:

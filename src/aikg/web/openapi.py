@@ -6,14 +6,9 @@ from typing import Any
 
 from aikg import __version__
 from aikg.graph.catalogue import Catalogue, Column, NamedQuery, Parameter
+from aikg.sparql.formats import ANSWER_FORMATS
 
-_MEDIA = {
-    "json": "application/json",
-    "srj": "application/sparql-results+json",
-    "srx": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "rq": "application/sparql-query",
-}
+_MEDIA = {name: fmt.media_type for name, fmt in ANSWER_FORMATS.items()}
 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",

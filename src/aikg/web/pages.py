@@ -11,16 +11,18 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 
 from aikg.errors import AikgError, BadRequest
 from aikg.graph import home, paths, timeline
 from aikg.graph.cache import per_version
 from aikg.graph.endpoint import run_query
+from aikg.graph.labels import label_columns
 from aikg.graph.search import resolve, search
 from aikg.namespaces import XSD, curie, sparql_prologue
+from aikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS
 from aikg.store import Boolean, QueryResult, Solutions, Store, Triples
-from aikg.web.http import get_store, local_path
+from aikg.web.http import get_settings, get_store, href, int_arg
 from aikg.web.layout import draw
 
 bp = Blueprint("pages", __name__)
@@ -44,17 +46,6 @@ ORDER BY ?date
 # --------------------------------------------------------------------------------------------------
 # URLs for templates
 # --------------------------------------------------------------------------------------------------
-
-
-def link_to(iri: str) -> str:
-    """Return the URL of the HTML page of an IRI of ours, the IRI itself for an outside http(s) one,
-    or "#" for any other scheme (a javascript: IRI in the data must never become a live link)."""
-    path = local_path(iri)
-    if path is None:
-        return iri if iri.lower().startswith(("https://", "http://")) else "#"
-    if path.rstrip("/") == "/ontology":
-        return f"{request.script_root}/ontology.html"
-    return f"{request.script_root}{path}.html"
 
 
 def _url(path: str, **args: Any) -> str:
@@ -90,11 +81,6 @@ def describe_url(iri: str) -> str:
 def sparql_download(text: str, fmt: str) -> str:
     """Return the endpoint URL that answers a query in a format (json, xml, csv, tsv, ttl, ...)."""
     return _url("/sparql", query=text, format=fmt)
-
-
-@bp.app_template_global("link_to")
-def _link_to(iri: str) -> str:
-    return link_to(iri)
 
 
 @bp.app_template_global("curie")
@@ -174,7 +160,7 @@ def timeline_page() -> tuple[str, int]:
         if iri:
             chosen[facet] = iri
     try:
-        number = _bounded(request.args.get("page"), "page", 1, 1, 10**6)
+        number = int_arg("page", 1, 1, 10**6)
     except BadRequest as e:
         error, number = e, 1
     shown = timeline.page(line.filter(**chosen), number)
@@ -189,19 +175,11 @@ def timeline_page() -> tuple[str, int]:
     return html, 400 if error else 200
 
 
-def _hops(raw: str | None) -> int:
-    if raw in (None, ""):
-        return 1
-    if raw not in ("1", "2"):
-        raise BadRequest(f"hops must be 1 or 2; got {raw!r}.")
-    return int(raw)
-
-
 @bp.get("/explore")
 def explore_page() -> tuple[str, int]:
     """Draw the neighbourhood of a resource (1 or 2 links away) as a labelled graph and a list."""
     store = get_store()
-    hops = _hops(request.args.get("hops"))
+    hops = int_arg("hops", 1, 1, 2)
     raw = request.args.get("iri", "")
     error: BadRequest | None = None
     hood = drawing = None
@@ -230,25 +208,13 @@ def _edge_groups(hood: paths.Neighbourhood) -> list[dict[str, Any]]:
     return out
 
 
-def _bounded(raw: str | None, name: str, default: int, low: int, high: int) -> int:
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)  # type: ignore[arg-type]
-    except ValueError:
-        raise BadRequest(f"{name} must be a whole number from {low} to {high}; got {raw!r}.") from None
-    if not low <= value <= high:
-        raise BadRequest(f"{name} must be from {low} to {high}; got {value}.")
-    return value
-
-
 @bp.get("/paths")
 def paths_page() -> tuple[str, int]:
     """Show how two resources are connected: the shortest labelled paths, each with its SPARQL."""
     store = get_store()
     source_raw, target_raw = request.args.get("from", ""), request.args.get("to", "")
-    longest = _bounded(request.args.get("max"), "max", 4, 1, paths.MAX_LENGTH)
-    limit = _bounded(request.args.get("limit"), "limit", 10, 1, 50)
+    longest = int_arg("max", 4, 1, paths.MAX_LENGTH)
+    limit = int_arg("limit", 10, 1, 50)
     errors: list[BadRequest] = []
     ends: list[str | None] = []
     for name, raw in (("from", source_raw), ("to", target_raw)):
@@ -304,7 +270,7 @@ def query_page() -> tuple[str, int]:
     error: AikgError | None = None
     if text is not None and text.strip():
         try:
-            result = run_query(store, text, settings=current_app.config)
+            result = run_query(store, text, settings=get_settings())
         except AikgError as e:
             error = e
     shown = text if text is not None else sparql_prologue() + "\n" + DEFAULT_QUERY
@@ -317,10 +283,10 @@ def query_page() -> tuple[str, int]:
 
 def _download_formats(result: QueryResult | None) -> list[tuple[str, str]]:
     if isinstance(result, Triples):
-        return [("ttl", "Turtle"), ("nt", "N-Triples"), ("jsonld", "JSON-LD"), ("rdf", "RDF/XML")]
+        return [(f.name, f.label) for f in GRAPH_FORMATS]
     if isinstance(result, Boolean):
-        return [("json", "JSON"), ("xml", "XML")]
-    return [("json", "JSON"), ("xml", "XML"), ("csv", "CSV"), ("tsv", "TSV")]
+        return [(f.name, f.label) for f in RESULT_FORMATS if f.defines_boolean]
+    return [(f.name, f.label) for f in RESULT_FORMATS]
 
 
 def _cell(term: object, label: object = None) -> dict[str, Any]:
@@ -329,7 +295,7 @@ def _cell(term: object, label: object = None) -> dict[str, Any]:
         return {"text": ""}
     if isinstance(term, ox.NamedNode):
         text = label.value if isinstance(label, ox.Literal) else curie(term.value)
-        return {"text": text, "href": link_to(term.value), "iri": term.value}
+        return {"text": text, "href": href(term.value), "iri": term.value}
     if isinstance(term, ox.BlankNode):
         return {"text": f"_:{term.value}"}
     assert isinstance(term, ox.Literal)
@@ -341,13 +307,12 @@ def _cell(term: object, label: object = None) -> dict[str, Any]:
 def _table(result: QueryResult | None) -> dict[str, Any] | None:
     """Lay out a result for the template; an IRI column shows its neighbour ``<name>Label`` as its text."""
     if isinstance(result, Solutions):
-        names = result.variables
-        columns = [n for n in names if not (n.endswith("Label") and n[: -len("Label")] in names)]
-        position = {n: i for i, n in enumerate(names)}
+        folded = label_columns(result.variables)
+        position = {n: i for i, n in enumerate(result.variables)}
         rows = []
         for row in result.rows[:SHOWN_ROWS]:
-            rows.append([_cell(row[position[c]], row[position[c + "Label"]] if c + "Label" in position else None)
-                         for c in columns])
+            rows.append([_cell(row[position[c]], row[position[lab]] if lab else None) for c, lab in folded])
+        columns = [c for c, _ in folded]
         return {"columns": columns, "rows": rows, "total": len(result.rows), "truncated": result.truncated}
     if isinstance(result, Triples):
         rows = [[_cell(t.subject), _cell(t.predicate), _cell(t.object)] for t in result.triples[:SHOWN_ROWS]]

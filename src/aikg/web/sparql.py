@@ -8,28 +8,29 @@ past its time limit gets a clean 503, never a 200 cut short.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
-from typing import Any
+from dataclasses import replace
 
-from flask import Blueprint, Response, current_app, redirect, request
+from flask import Blueprint, Response, redirect, request
 from werkzeug.datastructures import MultiDict
 
+from aikg.config import Settings
 from aikg.errors import BadRequest, NotAcceptable, UnsupportedMediaType, UpdateForbidden
 from aikg.graph.endpoint import check_text, run_query
 from aikg.graph.service import SD_PREFIXES, service_description
 from aikg.sparql.formats import (
+    JSONLD,
     NTRIPLES,
     RDFXML,
     RESULT_FORMATS,
+    TURTLE,
     Format,
     accepts_html,
     by_name,
     negotiate,
 )
 from aikg.sparql.query import analyse
-from aikg.sparql.results import boolean_bytes, solutions_bytes, triples_bytes
 from aikg.store import Boolean, Solutions, Triples
-from aikg.web.http import get_store
+from aikg.web.http import cacheable, get_settings, get_store, not_modified
 
 bp = Blueprint("sparql", __name__)
 
@@ -41,10 +42,8 @@ EXPOSED = "ETag, X-Aikg-Truncated, X-SPARQL-MaxRows, Warning, Content-Length"
 
 # Graph formats under the names and media types that SPARQL clients send: SPARQLWrapper asks
 # format=n3 or format=json for a graph, and application/turtle in its Accept header.
-TURTLE_ANY = Format("ttl", "text/turtle", "ttl", ("turtle", "n3", "text/n3", "text/rdf+n3", "application/x-turtle",
-                                                  "application/turtle"))
-JSONLD_ANY = Format("jsonld", "application/ld+json", "jsonld", ("json-ld", "json", "application/json",
-                                                                "application/x-json+ld"))
+TURTLE_ANY = replace(TURTLE, aliases=(*TURTLE.aliases, "n3", "text/n3", "text/rdf+n3", "application/turtle"))
+JSONLD_ANY = replace(JSONLD, aliases=(*JSONLD.aliases, "json", "application/json", "application/x-json+ld"))
 GRAPH_CANDIDATES: tuple[Format, ...] = (TURTLE_ANY, NTRIPLES, JSONLD_ANY, RDFXML)
 _GRAPH_FORMS = ("CONSTRUCT", "DESCRIBE")
 
@@ -55,33 +54,27 @@ def sparql() -> Response:
     """Answer a SPARQL query (GET ?query=, POST form, POST application/sparql-query) or describe the service."""
     if request.method == "OPTIONS":
         return Response(status=204, headers={"Allow": ALLOW})
-    settings = current_app.config
+    settings = get_settings()
     text, default_graphs, named_graphs, params = _read_request(settings)
     if text is None:
         return _no_query(settings, params)
     form = check_text(text, settings)
     fmt = _choose_format(form, params)
     etag = _etag(fmt, text, default_graphs, named_graphs, settings)
-    if request.method != "POST" and request.if_none_match.contains_weak(etag):
-        return _cached_response(etag, settings)
+    cached = not_modified(etag) if request.method != "POST" else None
+    if cached is not None:
+        return cached
     result = run_query(
         get_store(), text, settings=settings, default_graph=default_graphs, named_graphs=named_graphs,
         base_iri=request.base_url if analyse(text).needs_base else None,  # building the URL costs 20 µs
     )
-    if isinstance(result, Solutions):
-        body = solutions_bytes(result, fmt)
-    elif isinstance(result, Boolean):
-        body = boolean_bytes(result, fmt)
-    else:
-        if fmt not in GRAPH_CANDIDATES:  # a store answered a graph where the form promised solutions
-            fmt = _choose_format("CONSTRUCT", params)
-        body = triples_bytes(result.triples, fmt)
-    response = Response(body, status=200, content_type=fmt.content_type)
+    if isinstance(result, Triples) and fmt not in GRAPH_CANDIDATES:
+        fmt = _choose_format("CONSTRUCT", params)  # a store answered a graph where the form promised solutions
+    body = fmt.write(result)
+    response = cacheable(Response(body, status=200, content_type=fmt.content_type), etag)
     headers = response.headers
-    headers["ETag"] = f'"{etag}"'
-    headers["Cache-Control"] = _cache_control(settings)
     if result.truncated:
-        cap = settings.get("MAX_ROWS")
+        cap = settings.max_rows
         headers["X-Aikg-Truncated"] = "true"
         headers["X-SPARQL-MaxRows"] = str(cap)
         headers["Warning"] = f'199 aikg "Answer truncated to {cap} {_unit(result)} (the row cap); use LIMIT and OFFSET"'
@@ -94,7 +87,7 @@ def _protocol_headers(response: Response) -> Response:
     if not request.path.startswith("/sparql"):
         return response
     response.vary.add("Accept")
-    origin = _allowed_origin(current_app.config.get("CORS_ORIGINS"), request.headers.get("Origin"))
+    origin = _allowed_origin(get_settings().cors_origins, request.headers.get("Origin"))
     if origin:
         headers = response.headers
         headers["Access-Control-Allow-Origin"] = origin
@@ -113,13 +106,13 @@ def _protocol_headers(response: Response) -> Response:
 Graphs = list[str] | None
 
 
-def _read_request(settings: Mapping[str, Any]) -> tuple[str | None, Graphs, Graphs, MultiDict[str, str]]:
+def _read_request(settings: Settings) -> tuple[str | None, Graphs, Graphs, MultiDict[str, str]]:
     """Read the query text, the protocol dataset and the other parameters from a GET or POST."""
     args = request.args
     if request.method == "POST":
         mimetype = request.mimetype
         charset = request.mimetype_params.get("charset", "utf-8").lower()
-        max_bytes = int(settings.get("MAX_QUERY_BYTES") or 0)
+        max_bytes = settings.max_query_bytes
         if max_bytes:
             # Percent-encoding at most triples the bytes; leave room for the dataset parameters.
             request.max_content_length = 3 * max_bytes + 16 * 1024
@@ -169,7 +162,7 @@ def _dataset(params: MultiDict[str, str]) -> tuple[Graphs, Graphs]:
     return (default or None, named or None)
 
 
-def _no_query(settings: Mapping[str, Any], params: MultiDict[str, str]) -> Response:
+def _no_query(settings: Settings, params: MultiDict[str, str]) -> Response:
     """Send browsers to the query page, and describe the service to RDF clients."""
     accept = request.headers.get("Accept")
     missing = ("The query parameter is missing: send ?query=, a form field query=, "
@@ -183,14 +176,12 @@ def _no_query(settings: Mapping[str, Any], params: MultiDict[str, str]) -> Respo
     except NotAcceptable:
         raise BadRequest(missing) from None
     etag = _etag(fmt, "\0service", None, None, settings)
-    if request.if_none_match.contains_weak(etag):
-        return _cached_response(etag, settings)
+    cached = not_modified(etag)
+    if cached is not None:
+        return cached
     root = request.url_root
     triples = service_description(get_store(), settings, root + "sparql", root + ".well-known/void")
-    response = Response(triples_bytes(triples, fmt, SD_PREFIXES), status=200, content_type=fmt.content_type)
-    response.headers["ETag"] = f'"{etag}"'
-    response.headers["Cache-Control"] = _cache_control(settings)
-    return response
+    return cacheable(Response(fmt.write(triples, SD_PREFIXES), status=200, content_type=fmt.content_type), etag)
 
 
 def _choose_format(form: str, params: MultiDict[str, str]) -> Format:
@@ -209,24 +200,13 @@ def _choose_format(form: str, params: MultiDict[str, str]) -> Format:
     return negotiate(request.headers.get("Accept"), candidates)
 
 
-def _etag(fmt: Format, text: str, default: Graphs, named: Graphs, settings: Mapping[str, Any]) -> str:
+def _etag(fmt: Format, text: str, default: Graphs, named: Graphs, settings: Settings) -> str:
     """Derive the entity tag from the data version and everything in the request that shapes the answer."""
     key = "\0".join(
-        (get_store().info.version, fmt.name, str(settings.get("MAX_ROWS")), text, " ".join(default or ()), "|",
+        (get_store().info.version, fmt.name, str(settings.max_rows), text, " ".join(default or ()), "|",
          " ".join(named or ()))
     )
     return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-
-
-def _cached_response(etag: str, settings: Mapping[str, Any]) -> Response:
-    response = Response(status=304)
-    response.headers["ETag"] = f'"{etag}"'
-    response.headers["Cache-Control"] = _cache_control(settings)
-    return response
-
-
-def _cache_control(settings: Mapping[str, Any]) -> str:
-    return f"public, max-age={int(settings.get('CACHE_MAX_AGE') or 0)}"
 
 
 def _unit(result: Solutions | Boolean | Triples) -> str:
