@@ -11,13 +11,15 @@ from flask import Flask
 from aikg.config import load_config
 from aikg.ingest.load import open_store
 from aikg.store import Store
-from aikg.web.http import href
+from aikg.web.http import StrictRequest, check_utf8, href
 
 
 def create_app(config: Mapping[str, Any] | None = None, *, store: Store | None = None) -> Flask:
     """Build the web app: settings, one store (validated data in memory unless told otherwise), blueprints."""
     settings = load_config(config)
     app = Flask(__name__)
+    app.request_class = StrictRequest
+    app.before_request(check_utf8)
     app.config.update(settings)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["aikg"] = store if store is not None else open_store(settings)

@@ -1,5 +1,5 @@
-"""What every blueprint shares: the current store, and the one map from IRIs to the URLs that pages and
-the API link them to (:func:`href`), and back.
+"""What every blueprint shares: the current store, the one map from IRIs to the URLs that pages and the
+API link them to (:func:`href`), and back, and the request class that decodes every URL and form strictly.
 
 An IRI BASE + "resource/AlphaGo" is served at /resource/AlphaGo (303 by content negotiation), and its
 documents at /resource/AlphaGo.html, /resource/AlphaGo.ttl, .nt, .jsonld, .rdf. The same holds for
@@ -8,10 +8,16 @@ ontology terms under /ontology/. Slugs never contain a dot.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from typing import IO, Any
+from urllib.parse import unquote_to_bytes, urlencode
 
 from flask import Flask, current_app, has_request_context, request
+from flask.wrappers import Request
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.formparser import FormDataParser
+from werkzeug.utils import cached_property
 
+from aikg.errors import BadRequest, UnsupportedMediaType
 from aikg.namespaces import BASE
 from aikg.store import Store
 
@@ -60,3 +66,81 @@ def href(iri: str) -> str:
 def iri_for(path: str) -> str:
     """Return the canonical IRI for a served path such as 'resource/AlphaGo'."""
     return _base() + path.lstrip("/")
+
+
+# --------------------------------------------------------------------------------------------------
+# Strict UTF-8: Werkzeug keeps invalid bytes of a URL or a form as literal "%FF" text, and replaces them
+# in a path or a multipart field, so a query or a label would silently become other text. Every text a
+# client sends is decoded here, once, and refused when it is not UTF-8.
+# --------------------------------------------------------------------------------------------------
+
+
+def _utf8(raw: bytes, where: str) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        bad = e.object[e.start:e.end].hex(" ").upper()
+        raise BadRequest(
+            f"{where} is not valid UTF-8: byte {e.start} (0x{bad}) {e.reason}. Send text encoded as UTF-8 "
+            "(percent-encoded in a URL or a form).",
+            details={"encoding": "UTF-8", "offset": e.start},
+        ) from None
+
+
+def strict_pairs(raw: bytes, where: str) -> list[tuple[str, str]]:
+    """Decode an application/x-www-form-urlencoded string (a URL's query or a form body), strictly."""
+    pairs = []
+    for part in raw.split(b"&"):
+        if not part:
+            continue
+        name, _, value = part.replace(b"+", b" ").partition(b"=")
+        key = _utf8(unquote_to_bytes(name), f"{where} (a parameter name)")
+        pairs.append((key, _utf8(unquote_to_bytes(value), f"{where} (parameter {key!r})")))
+    return pairs
+
+
+def body_text(raw: bytes, what: str) -> str:
+    """Decode a request body sent as UTF-8 text (a leading byte order mark is dropped)."""
+    return _utf8(raw, what).removeprefix("\ufeff")
+
+
+class _StrictForms(FormDataParser):
+    """Parse URL-encoded forms strictly; refuse multipart forms, which no view of ours takes."""
+
+    def _parse_urlencoded(
+        self, stream: IO[bytes], mimetype: str, content_length: int | None, options: dict[str, str]
+    ) -> tuple[IO[bytes], Any, Any]:
+        return stream, self.cls(strict_pairs(stream.read(), "The form")), self.cls()
+
+    def _parse_multipart(
+        self, stream: IO[bytes], mimetype: str, content_length: int | None, options: dict[str, str]
+    ) -> tuple[IO[bytes], Any, Any]:
+        raise UnsupportedMediaType(
+            "Forms are accepted as application/x-www-form-urlencoded; no form here uploads files, "
+            "so multipart/form-data is not accepted."
+        )
+
+
+class StrictRequest(Request):
+    """A request whose query string and form are decoded as strict UTF-8 (a 400 otherwise)."""
+
+    form_data_parser_class = _StrictForms
+
+    @cached_property
+    def args(self) -> ImmutableMultiDict[str, str]:  # type: ignore[override]
+        """The URL's query parameters, decoded strictly."""
+        return ImmutableMultiDict(strict_pairs(self.query_string, "The URL's query string"))
+
+
+def check_utf8() -> None:
+    """Refuse a request whose path or query string is not UTF-8 (a before-request hook), before any view."""
+    environ = request.environ
+    # The request target as sent (gunicorn, granian and Werkzeug set RAW_URI), as latin-1 text (PEP 3333):
+    # PATH_INFO is already percent-decoded, and Werkzeug's development server replaces invalid bytes there.
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw:
+        path = unquote_to_bytes(raw.split("?", 1)[0].encode("latin-1"))
+    else:
+        path = environ.get("PATH_INFO", "").encode("latin-1")
+    _utf8(path, "The URL's path")
+    request.args  # noqa: B018 (parsing checks it)

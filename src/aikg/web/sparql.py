@@ -31,7 +31,7 @@ from aikg.sparql.formats import (
 )
 from aikg.sparql.query import analyse
 from aikg.store import Boolean, Solutions, Triples
-from aikg.web.http import get_store
+from aikg.web.http import body_text, get_store
 
 bp = Blueprint("sparql", __name__)
 
@@ -136,12 +136,8 @@ def _read_request(settings: Mapping[str, Any]) -> tuple[str | None, Graphs, Grap
             return (_one_query(params), *_dataset(params), params)
         if "query" in args:
             raise BadRequest("Two queries: a POST with a query in its body must not also have ?query= in its URL.")
-        raw = request.get_data(cache=False)
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise BadRequest(f"The query is not valid UTF-8 (byte {e.start}).") from None
-        return (text.removeprefix("\ufeff"), *_dataset(args), args)
+        text = body_text(request.get_data(cache=False), "The query (the request's body)")
+        return (text, *_dataset(args), args)
     return (_one_query(args), *_dataset(args), args)
 
 
