@@ -13,6 +13,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from aikg.errors import BadQuery, BadRequest, PayloadTooLarge, QueryTimeout
+from aikg.graph.document import description_triples
 from aikg.sparql.query import analyse, describe_as_select
 from aikg.store import QueryResult, Solutions, Store, Triples
 
@@ -63,9 +64,8 @@ def run_query(
         default_graph = _iris(default_graph or (), "default-graph-uri")
         named_graphs = _iris(named_graphs or (), "named-graph-uri")
     elif shape.form == "DESCRIBE":
-        describe = _description_triples()
-        if describe is not None:
-            return _describe(store, text, describe, timeout=timeout, max_rows=max_rows)
+        # The resource documents and DESCRIBE share one definition of a description.
+        return _describe(store, text, description_triples, timeout=timeout, max_rows=max_rows)
     return store.query(text, default_graph=default_graph, named_graphs=named_graphs, timeout=timeout, limit=max_rows)
 
 
@@ -89,15 +89,6 @@ def _iris(values: Sequence[str], what: str) -> list[str]:
     return out
 
 
-def _description_triples() -> DescribeFn | None:
-    # The resource documents and DESCRIBE share one definition of a description when it exists.
-    try:
-        from aikg.graph.describe import description_triples  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return description_triples  # type: ignore[no-any-return]
-
-
 def _describe(store: Store, text: str, describe: DescribeFn, *, timeout: float | None, max_rows: int | None) -> Triples:
     """Answer DESCRIBE with the union of the resource descriptions of every described IRI."""
     started = time.monotonic()
@@ -113,7 +104,7 @@ def _describe(store: Store, text: str, describe: DescribeFn, *, timeout: float |
     truncated = found.truncated
     for iri in iris:
         if timeout is not None and time.monotonic() - started > timeout:
-            raise QueryTimeout(f"The query ran longer than the {timeout:g} s limit and was stopped.")
+            raise QueryTimeout.after(timeout)
         for triple in describe(store, iri):
             if triple in seen:
                 continue

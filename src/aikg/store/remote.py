@@ -201,7 +201,7 @@ class RemoteStore:
                 )
                 break
             except ReadTimeoutError:
-                raise _timeout(timeout) from None
+                raise QueryTimeout.after(timeout) from None
             except NewConnectionError as e:
                 raise StoreUnavailable(f"The SPARQL endpoint {url} is not reachable: {_reason(e)}.") from None
             except Urllib3Timeout:
@@ -236,14 +236,14 @@ class RemoteStore:
                 raise StoreUnavailable(f"The SPARQL endpoint answered with an unexpected media type {media!r}.")
         except (ReadTimeoutError, TimeoutError):
             response.close()
-            raise _timeout(timeout) from None
+            raise QueryTimeout.after(timeout) from None
         except SyntaxError as e:
             response.close()
             raise StoreUnavailable(f"The SPARQL endpoint sent results that do not parse: {e}") from None
         except (OSError, HTTPError) as e:
             response.close()
             if "timed out" in str(e):
-                raise _timeout(timeout) from None
+                raise QueryTimeout.after(timeout) from None
             raise StoreUnavailable(f"The SPARQL endpoint broke off its answer: {e}") from None
         if result.truncated:
             response.close()  # the rest of the body is not wanted: drop the connection, don't drain it
@@ -289,13 +289,6 @@ def _iso(value: str) -> str:
         return datetime.fromisoformat(value).isoformat()
     except ValueError:
         return value
-
-
-def _timeout(seconds: float) -> QueryTimeout:
-    return QueryTimeout(
-        f"The query ran longer than the {seconds:g} s limit and was stopped. "
-        "Narrow it (add LIMIT, more specific patterns) or run it on a store you control."
-    )
 
 
 def _reason(e: Exception) -> str:

@@ -5,7 +5,7 @@ Routes (each IRI of ours is served at its own path, see :mod:`aikg.web.http`):
 - ``/resource/<slug>``, ``/ontology/<Term>``: 303 See Other to ``<slug>.html|.ttl|.nt|.jsonld|.rdf`` by
   the Accept header (``?format=`` overrides); unknown IRIs get 404 (a page offering a search to browsers).
 - ``/resource/<slug>.<ext>``, ``/ontology/<Term>.<ext>``: the documents, all derived from
-  :func:`aikg.graph.describe.description_triples` (the HTML page from :func:`aikg.graph.describe.describe`).
+  :func:`aikg.graph.document.description_triples` (the HTML page from :func:`aikg.graph.describe.describe`).
 - ``/ontology``, ``/ontology/``: 303 to ``/ontology.html|.ttl|.nt|.jsonld|.rdf`` (documentation or the OWL file).
 - ``/context.jsonld``: the JSON-LD context of every JSON-LD document.
 - ``/.well-known/void`` (negotiated, 200) and ``/void`` (303) to ``/void.ttl|.nt|.jsonld|.rdf|.html``.
@@ -34,20 +34,20 @@ from flask import (
     current_app,
     redirect,
     render_template,
-    render_template_string,
     request,
 )
 from pyld import jsonld  # type: ignore[import-untyped]
 from werkzeug.wrappers import Response as BaseResponse
 
 from aikg.errors import BadRequest, NotFound
-from aikg.graph.describe import describe, description_triples
+from aikg.graph.describe import describe
+from aikg.graph.document import description_triples
 from aikg.graph.dumps import DUMP_FORMATS, DUMP_NAME, default_cache_dir, dump_file, dump_format
 from aikg.graph.ontology_doc import jsonld_context, ontology_doc, ontology_triples
 from aikg.graph.void import statistics, void_triples
 from aikg.namespaces import ONTOLOGY, curie
 from aikg.sparql.formats import GRAPH_FORMATS, HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format, by_name, negotiate
-from aikg.web.http import get_store, iri_for
+from aikg.web.http import cacheable, get_store, int_arg, iri_for, not_modified
 
 bp = Blueprint("linked", __name__)
 
@@ -68,10 +68,6 @@ def _host() -> str:
     return request.host_url.rstrip("/") + request.script_root
 
 
-def _max_age() -> int:
-    return int(current_app.config.get("CACHE_MAX_AGE", 300))
-
-
 def _space_iri(space: str) -> str:
     """Return the IRI of a namespace (resource/ or ontology/) under the configured base."""
     return iri_for(space)
@@ -90,26 +86,13 @@ def _pick_extension(candidates: Sequence[Format] = _NEGOTIABLE, default: Format 
 
 
 def _see_other(url: str) -> BaseResponse:
-    response = redirect(url, code=303)
-    response.headers["Vary"] = "Accept"
-    response.headers["Cache-Control"] = f"public, max-age={_max_age()}"
-    return response
+    return cacheable(redirect(url, code=303))
 
 
 def _etag(*parts: str) -> str:
     version = get_store().info.version
     digest = hashlib.sha256("\x1f".join((version, _host(), request.full_path, *parts)).encode()).hexdigest()
     return f"{version}-{digest[:16]}"
-
-
-def _not_modified(etag: str) -> BaseResponse | None:
-    if request.if_none_match.contains(etag):
-        response = Response(status=304)
-        response.set_etag(etag)
-        response.headers["Vary"] = "Accept"
-        response.headers["Cache-Control"] = f"public, max-age={_max_age()}"
-        return response
-    return None
 
 
 def _link_header(alternates: dict[str, str], current: str, describes: str | None) -> str:
@@ -127,9 +110,7 @@ def _link_header(alternates: dict[str, str], current: str, describes: str | None
 def _finish(
     response: BaseResponse, etag: str, alternates: dict[str, str], ext: str, describes: str | None
 ) -> BaseResponse:
-    response.set_etag(etag)
-    response.headers["Vary"] = "Accept"
-    response.headers["Cache-Control"] = f"public, max-age={_max_age()}"
+    cacheable(response, etag)
     response.headers["Content-Location"] = alternates[ext]
     modified = get_store().info.modified
     if modified:
@@ -224,7 +205,7 @@ def _serve(space: str, name: str) -> BaseResponse:
     if ext not in DOCUMENT_FORMATS:
         raise NotFound(f"No representation .{ext}; use one of {', '.join(DOCUMENT_FORMATS)}.")
     etag = _etag()
-    cached = _not_modified(etag)
+    cached = not_modified(etag)
     if cached is not None:
         return cached
     alternates = _alternates(f"/{space}{stem}")
@@ -239,22 +220,9 @@ def _serve(space: str, name: str) -> BaseResponse:
     return _finish(response, etag, alternates, ext, iri)
 
 
-def _int_arg(name: str, default: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"{name} must be a whole number, not {raw!r}.") from None
-    if not 0 <= value <= high:
-        raise BadRequest(f"{name} must be between 0 and {high}.")
-    return value
-
-
 def _html_page(space: str, stem: str, iri: str, alternates: dict[str, str]) -> BaseResponse:
-    limit = _int_arg("incoming_limit", 50, _MAX_INCOMING_PAGE)
-    offset = _int_arg("incoming_offset", 0, 10**9)
+    limit = int_arg("incoming_limit", 50, 0, _MAX_INCOMING_PAGE)
+    offset = int_arg("incoming_offset", 0, 0, 10**9)
     store = get_store()
     description = describe(store, iri, incoming_limit=limit, incoming_offset=offset)
     if description is None:
@@ -282,7 +250,7 @@ def _not_found(space: str, stem: str, iri: str, *, html: bool | None = None) -> 
     if not wants_html:
         raise NotFound(message)
     query = stem.rsplit("/", 1)[-1].replace("_", " ")
-    body = render_template_string(_NOT_FOUND, iri=iri, query=query, message=message)
+    body = render_template("not_found.html", iri=iri, query=query, message=message)
     response = Response(body, status=404, content_type=HTML.content_type)
     response.headers["Vary"] = "Accept"
     return response
@@ -319,7 +287,7 @@ def ontology_document(ext: str) -> BaseResponse:
     if ext not in DOCUMENT_FORMATS:
         raise NotFound(f"No representation .{ext}; use one of {', '.join(DOCUMENT_FORMATS)}.")
     etag = _etag()
-    cached = _not_modified(etag)
+    cached = not_modified(etag)
     if cached is not None:
         return cached
     store = get_store()
@@ -340,13 +308,11 @@ def ontology_document(ext: str) -> BaseResponse:
 def jsonld_context_document() -> BaseResponse:
     """Serve the JSON-LD context that aikg's JSON-LD documents refer to."""
     etag = _etag()
-    cached = _not_modified(etag)
+    cached = not_modified(etag)
     if cached is not None:
         return cached
     body = json.dumps({"@context": context()}, ensure_ascii=False, indent=1).encode()
-    response = Response(body, content_type=JSONLD.content_type)
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = f"public, max-age={_max_age()}"
+    response = cacheable(Response(body, content_type=JSONLD.content_type), etag, vary=())
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
@@ -379,7 +345,7 @@ def void_document(ext: str) -> BaseResponse:
 
 def _void(ext: str) -> BaseResponse:
     etag = _etag(ext)
-    cached = _not_modified(etag)
+    cached = not_modified(etag)
     if cached is not None:
         return cached
     store = get_store()
@@ -401,8 +367,8 @@ def _dataset_page(stats: Any, alternates: dict[str, str]) -> str:
         {"url": f"{host}/dumps/{DUMP_NAME}.{f.extension}", "label": f.label, "media_type": f.media_type}
         for name, f in DUMP_FORMATS.items()
     ]
-    return render_template_string(
-        _DATASET,
+    return render_template(
+        "dataset.html",
         stats=stats,
         dumps=dumps,
         alternates=_alternate_list(alternates),
@@ -442,11 +408,9 @@ def dump(filename: str) -> BaseResponse:
     gz = explicit_gz or encode
     store = get_store()
     etag = f"{store.info.version}-{ext}" + ("-gz" if gz else "")
-    if request.if_none_match.contains(etag):
-        response = Response(status=304)
-        response.set_etag(etag)
-        response.headers["Vary"] = "Accept-Encoding"
-        return response
+    cached = not_modified(etag, vary=("Accept-Encoding",))
+    if cached is not None:
+        return cached
     cache = current_app.config.get("DUMP_DIR")
     found = dump_file(store, fmt, Path(cache) if cache else default_cache_dir(), gzipped=gz)
     mimetype = "application/gzip" if explicit_gz else fmt.content_type
@@ -454,11 +418,9 @@ def dump(filename: str) -> BaseResponse:
     response = Response(_chunks(found.path), mimetype=mimetype)
     response.headers["Content-Length"] = str(found.path.stat().st_size)
     response.headers["Content-Disposition"] = f'attachment; filename="{download}"'
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = f"public, max-age={_max_age()}"
+    cacheable(response, etag, vary=("Accept-Encoding",))
     if encode:
         response.headers["Content-Encoding"] = "gzip"
-    response.headers["Vary"] = "Accept-Encoding"
     response.headers["Link"] = f'<{_host()}/.well-known/void>; rel="describedby"; type="text/turtle"'
     response.headers.setdefault("Access-Control-Allow-Origin", str(current_app.config.get("CORS_ORIGINS") or "*"))
     return response
@@ -469,62 +431,3 @@ def _chunks(path: Path, size: int = 1 << 16) -> Iterator[bytes]:
     with path.open("rb") as f:
         while chunk := f.read(size):
             yield chunk
-
-
-# --------------------------------------------------------------------------------------------------
-# Inline templates (pages no other template covers)
-# --------------------------------------------------------------------------------------------------
-
-_NOT_FOUND = """{% extends "base.html" %}
-{% block title %}Not found{% endblock %}
-{% block main %}
-<h1>404 Not found</h1>
-<p>{{ message }}</p>
-<form action="{{ request.script_root }}/search" method="get" role="search">
-  <label for="q">Search the graph</label>
-  <input id="q" name="q" type="search" value="{{ query }}">
-  <button type="submit">Search</button>
-</form>
-{% endblock %}
-"""
-
-_DATASET = """{% extends "base.html" %}
-{% block title %}Dataset and dumps{% endblock %}
-{% block head %}{% for a in alternates if a.ext != 'html' %}
-<link rel="alternate" type="{{ a.media_type }}" href="{{ a.url }}">{% endfor %}{% endblock %}
-{% block main %}
-<h1>{{ title }}</h1>
-<p>Version <code>{{ stats.version }}</code>, modified {{ stats.modified }}. Licence:
-<a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>.
-SPARQL endpoint: <a href="{{ host }}/sparql">{{ host }}/sparql</a>.
-Ontology: <a href="{{ request.script_root }}/ontology.html">documentation</a>.</p>
-<h2>Dumps of the whole graph</h2>
-<ul>{% for d in dumps %}
-<li><a href="{{ d.url }}" type="{{ d.media_type }}">{{ d.label }}</a> (<a href="{{ d.url }}.gz">gzip</a>)</li>
-{% endfor %}</ul>
-<h2>Statistics</h2>
-<table><tbody>
-<tr><th>Triples</th><td>{{ stats.triples }}</td></tr>
-<tr><th>Entities</th><td>{{ stats.entities }}</td></tr>
-<tr><th>Distinct subjects</th><td>{{ stats.distinct_subjects }}</td></tr>
-<tr><th>Distinct objects</th><td>{{ stats.distinct_objects }}</td></tr>
-</tbody></table>
-{% if stats.examples %}<h2>Examples</h2>
-<ul>{% for e in stats.examples %}<li><a href="{{ href(e) }}">{{ curie(e) }}</a></li>{% endfor %}</ul>{% endif %}
-<h2>Classes</h2>
-<table><thead><tr><th>Class</th><th>Instances</th></tr></thead><tbody>
-{% for c, n in stats.classes.items() %}
-<tr><td><a href="{{ href(c) }}">{{ curie(c) }}</a></td><td>{{ n }}</td></tr>{% endfor %}
-</tbody></table>
-<h2>Properties</h2>
-<table><thead><tr><th>Property</th><th>Triples</th></tr></thead><tbody>
-{% for p, n in stats.properties.items() %}
-<tr><td><a href="{{ href(p) }}">{{ curie(p) }}</a></td><td>{{ n }}</td></tr>{% endfor %}
-</tbody></table>
-<h2>Named graphs</h2>
-<table><thead><tr><th>Graph</th><th>Triples</th></tr></thead><tbody>
-{% for g, n in stats.graphs.items() %}<tr><td><code>{{ g }}</code></td><td>{{ n }}</td></tr>{% endfor %}
-</tbody></table>
-<p>{% for a in alternates %}<a href="{{ a.url }}" type="{{ a.media_type }}">{{ a.label }}</a> {% endfor %}</p>
-{% endblock %}
-"""
