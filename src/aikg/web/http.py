@@ -89,6 +89,13 @@ def cacheable(response: R, etag: str | None = None, vary: Iterable[str] = ("Acce
     return response
 
 
+def uncacheable(response: R) -> R:
+    """Mark a response that no cache may store or revalidate (an answer that can change from run to run)."""
+    response.headers.pop("ETag", None)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def not_modified(etag: str, vary: Iterable[str] = ("Accept",)) -> Response | None:
     """Return a 304 when the request's If-None-Match holds the ETag (weak comparison, as RFC 9110 says)."""
     if not request.if_none_match.contains_weak(etag):

@@ -31,7 +31,7 @@ from aikg.sparql.formats import (
 )
 from aikg.sparql.query import analyse
 from aikg.store import Boolean, Solutions, Triples
-from aikg.web.http import body_text, cacheable, get_store, not_modified
+from aikg.web.http import body_text, cacheable, get_store, not_modified, uncacheable
 
 bp = Blueprint("sparql", __name__)
 
@@ -60,19 +60,25 @@ def sparql() -> Response:
     if text is None:
         return _no_query(settings, params)
     form = check_text(text, settings)
+    shape = analyse(text)
     fmt = _choose_format(form, params)
-    etag = _etag(fmt, text, default_graphs, named_graphs, settings)
-    cached = not_modified(etag) if request.method != "POST" else None
+    # An answer that can change from run to run (NOW(), RAND(), ...) gets no ETag, so never a 304.
+    etag = None if shape.volatile else _etag(fmt, text, default_graphs, named_graphs, settings)
+    cached = not_modified(etag) if etag is not None and request.method != "POST" else None
     if cached is not None:
         return cached
     result = run_query(
         get_store(), text, settings=settings, default_graph=default_graphs, named_graphs=named_graphs,
-        base_iri=request.base_url if analyse(text).needs_base else None,  # building the URL costs 20 µs
+        base_iri=request.base_url if shape.needs_base else None,  # building the URL costs 20 µs
     )
     if isinstance(result, Triples) and fmt not in GRAPH_CANDIDATES:
         fmt = _choose_format("CONSTRUCT", params)  # a store answered a graph where the form promised solutions
     body = fmt.write(result)
-    response = cacheable(Response(body, status=200, content_type=fmt.content_type), etag)
+    response = Response(body, status=200, content_type=fmt.content_type)
+    if etag is None:
+        uncacheable(response)
+    else:
+        cacheable(response, etag)
     headers = response.headers
     if result.truncated:
         cap = settings.get("MAX_ROWS")
