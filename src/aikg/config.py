@@ -29,6 +29,8 @@ DEFAULTS: dict[str, Any] = {
     "CORS_ORIGINS": "*",
     "CACHE_MAX_AGE": 300,
     "BASE_IRI": BASE,
+    # The site's public address (https://kg.example.org): absolute URLs are built from it, never from Host.
+    "BASE_URL": None,
     "TITLE": "aikg: a knowledge graph of the history of AI",
 }
 

@@ -11,7 +11,7 @@ from flask import Flask
 from aikg.config import load_config
 from aikg.ingest.load import open_store
 from aikg.store import Store
-from aikg.web.http import StrictRequest, check_utf8, href
+from aikg.web.http import StrictRequest, base_url_setting, check_utf8, href, vary_host
 
 
 def create_app(config: Mapping[str, Any] | None = None, *, store: Store | None = None) -> Flask:
@@ -20,7 +20,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, store: Store | None =
     app = Flask(__name__)
     app.request_class = StrictRequest
     app.before_request(check_utf8)
+    app.after_request(vary_host)
     app.config.update(settings)
+    app.config["BASE_URL"] = base_url_setting(settings.get("BASE_URL"))
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["aikg"] = store if store is not None else open_store(settings)
     logging.getLogger("aikg").setLevel(logging.INFO)

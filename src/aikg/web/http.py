@@ -1,5 +1,6 @@
 """What every blueprint shares: the current store, the one map from IRIs to the URLs that pages and the
-API link them to (:func:`href`), and back, and the request class that decodes every URL and form strictly.
+API link them to (:func:`href`), and back, our own URLs (:func:`public_url`, :func:`absolute_url`), the
+caching headers, and the request class that decodes every URL and form strictly.
 
 An IRI BASE + "resource/AlphaGo" is served at /resource/AlphaGo (303 by content negotiation), and its
 documents at /resource/AlphaGo.html, /resource/AlphaGo.ttl, .nt, .jsonld, .rdf. The same holds for
@@ -10,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import IO, Any, TypeVar
-from urllib.parse import unquote_to_bytes, urlencode
+from urllib.parse import unquote_to_bytes, urlencode, urlsplit
 
-from flask import Flask, Response, current_app, has_request_context, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 from flask.wrappers import Request
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.formparser import FormDataParser
@@ -69,6 +70,51 @@ def href(iri: str) -> str:
 def iri_for(path: str) -> str:
     """Return the canonical IRI for a served path such as 'resource/AlphaGo'."""
     return _base() + path.lstrip("/")
+
+
+# -- our own URLs ----------------------------------------------------------------------------------------
+# A response that a shared cache may store must not depend on the Host header unless it says Vary: Host,
+# or one client's Host would be served to the next (cache poisoning). So: with BASE_URL set, every URL
+# of ours is built from it. Without it, a header or a page links relatively (public_url), and only a
+# format that needs an absolute IRI (RDF documents, the service description, a query's base IRI) takes
+# it from Host, through absolute_url, which makes the response say Vary: Host.
+
+
+def base_url_setting(value: object) -> str | None:
+    """Check the BASE_URL setting (the site's public address, e.g. https://kg.example.org/aikg)."""
+    if value in (None, ""):
+        return None
+    text = str(value).rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment or "\\" in text:
+        raise ValueError(f"BASE_URL must be an absolute http(s) URL with no query or fragment, not {value!r}.")
+    return text
+
+
+def public_url(path: str) -> str:
+    """Return the URL of one of our paths for a header or a page: under BASE_URL when it is set, else
+    relative to the site's root (RFC 9110 and RFC 8288 resolve it against the request's URL)."""
+    return (current_app.config.get("BASE_URL") or request.script_root) + path
+
+
+def absolute_url(path: str) -> str:
+    """Return the absolute URL of one of our paths: under BASE_URL when it is set, else from the Host
+    header, and then the response says Vary: Host (see :func:`vary_host`)."""
+    base = current_app.config.get("BASE_URL")
+    if base:
+        return f"{base}{path}"
+    g.aikg_vary_host = True
+    if not request.host:  # missing, or with characters a host name cannot have (Werkzeug checks)
+        raise BadRequest("This answer holds absolute URLs, built from the Host header, and the request has no "
+                         "valid Host header.")
+    return f"{request.host_url.rstrip('/')}{request.script_root}{path}"
+
+
+def vary_host(response: R) -> R:
+    """Add Vary: Host to a response built with a URL from the Host header (an after-request hook)."""
+    if g.get("aikg_vary_host"):
+        response.vary.add("Host")
+    return response
 
 
 # -- caching: every cacheable response goes through these two ------------------------------------------
