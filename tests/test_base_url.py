@@ -11,6 +11,7 @@ import requests
 from conftest import TINY, LiveServer
 from requests.utils import parse_header_links
 
+from aikg.errors import InvalidSetting
 from aikg.web.app import create_app
 
 SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -142,5 +143,5 @@ def test_with_base_url_every_absolute_url_is_built_from_it(based):
 @pytest.mark.parametrize("bad", ["kg.example.org", "ftp://kg.example.org", "https://kg.example.org/?a=1",
                                  "https://kg.example.org/#top", "https:///path"])
 def test_a_base_url_that_is_not_an_address_stops_the_app(bad):
-    with pytest.raises(ValueError, match="BASE_URL"):
+    with pytest.raises(InvalidSetting, match="BASE_URL"):
         create_app({"DATA": [str(TINY)], "TESTING": True, "BASE_URL": bad})

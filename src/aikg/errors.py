@@ -75,6 +75,13 @@ class QueryTimeout(AikgError):
         )
 
 
+class InvalidSetting(AikgError):
+    """An unknown setting, a misspelt AIKG_* variable, or a value of the wrong type."""
+
+    exit_code = 2
+    title = "Invalid setting"
+
+
 class StoreUnavailable(AikgError):
     status_code = 502
     exit_code = 3

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
 import pyoxigraph as ox
 
+from aikg.config import Settings
 from aikg.errors import BadQuery, BadRequest, PayloadTooLarge, QueryTimeout
 from aikg.graph.document import description_triples
 from aikg.sparql.query import analyse, describe_as_select
@@ -20,9 +20,9 @@ from aikg.store import QueryResult, Solutions, Store, Triples
 DescribeFn = Callable[[Store, str], list[ox.Triple]]
 
 
-def check_text(text: str, settings: Mapping[str, Any]) -> str:
+def check_text(text: str, settings: Settings) -> str:
     """Check a public query's size and safety and return its form (SELECT, ASK, CONSTRUCT, DESCRIBE)."""
-    max_bytes = settings.get("MAX_QUERY_BYTES")
+    max_bytes = settings.max_query_bytes
     # A str holds at most 4 UTF-8 bytes per character: skip the encoding when it cannot be over.
     if max_bytes and len(text) * 4 > max_bytes and len(text.encode("utf-8", "surrogatepass")) > max_bytes:
         raise PayloadTooLarge(f"The query is longer than the limit of {max_bytes} bytes.")
@@ -33,7 +33,7 @@ def run_query(
     store: Store,
     text: str,
     *,
-    settings: Mapping[str, Any],
+    settings: Settings,
     default_graph: Sequence[str] | None = None,
     named_graphs: Sequence[str] | None = None,
     base_iri: str | None = None,
@@ -54,8 +54,8 @@ def run_query(
                              named_graphs=named_graphs)
         except BadQuery as e:
             raise _shift(e, len(prefix)) from None
-    timeout = float(settings.get("QUERY_TIMEOUT") or 0) or None
-    max_rows = int(settings.get("MAX_ROWS") or 0) or None
+    timeout = settings.query_timeout or None
+    max_rows = settings.max_rows or None
     if default_graph is None and named_graphs is None and shape.has_dataset:
         # The query's own FROM / FROM NAMED clauses name the dataset; the store's union default
         # graph would otherwise override them.

@@ -31,13 +31,14 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import IO, Any, cast
+from typing import IO, cast
 
 import pyoxigraph as ox
 import urllib3
 from urllib3.exceptions import HTTPError, NewConnectionError, ProtocolError, ReadTimeoutError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
+from aikg.config import Settings
 from aikg.errors import BadQuery, QueryTimeout, StoreUnavailable
 from aikg.namespaces import DCTERMS, GRAPH
 from aikg.sparql.formats import RDF_PARSERS, RESULT_PARSERS
@@ -86,13 +87,15 @@ class RemoteStore:
         self._checked = float("-inf")
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> RemoteStore:
+    def from_settings(cls, settings: Settings) -> RemoteStore:
         """Build a remote store from ENDPOINT, UPDATE_ENDPOINT, REMOTE_GRAPH and QUERY_TIMEOUT."""
+        if not settings.endpoint:
+            raise ValueError("a remote store needs the ENDPOINT setting")
         return cls(
-            str(settings["ENDPOINT"]),
-            update_endpoint=settings.get("UPDATE_ENDPOINT") or None,
-            graph=settings.get("REMOTE_GRAPH") or None,
-            timeout=float(settings.get("QUERY_TIMEOUT") or 30.0),
+            settings.endpoint,
+            update_endpoint=settings.update_endpoint or None,
+            graph=settings.remote_graph or None,
+            timeout=settings.query_timeout or 30.0,
         )
 
     # -- the Store interface ---------------------------------------------------------------------

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request
 from werkzeug.datastructures import MultiDict
 
 from aikg.errors import BadRequest
@@ -30,7 +30,7 @@ from aikg.graph.search import resolve, search
 from aikg.namespaces import OWL
 from aikg.sparql.formats import ANSWER_FORMATS, JSON, RQ, SPARQL_CSV, Format, by_name, negotiate
 from aikg.store import Solutions
-from aikg.web.http import cacheable, get_store, href, int_arg
+from aikg.web.http import cacheable, get_settings, get_store, href, int_arg
 from aikg.web.openapi import build as build_openapi
 
 bp = Blueprint("api", __name__)
@@ -56,8 +56,8 @@ def run_named(name: str, given: Mapping[str, list[str]]) -> tuple[cat.NamedQuery
     query = cat.shipped().get(name)
     store = get_store()
     binding = query.bind(store, given)
-    config = current_app.config
-    result = query.run(store, binding, timeout=config.get("QUERY_TIMEOUT"), limit=config.get("MAX_ROWS"))
+    settings = get_settings()
+    result = query.run(store, binding, timeout=settings.query_timeout or None, limit=settings.max_rows or None)
     return query, binding, result
 
 
@@ -116,7 +116,7 @@ def named_query(name: str) -> Response:
 @bp.get("/api/openapi.json")
 def openapi() -> Response:
     """Serve the OpenAPI 3.1 description of the API, generated from the query files."""
-    return cacheable(jsonify(build_openapi(cat.shipped(), title=str(current_app.config.get("TITLE") or "aikg"))))
+    return cacheable(jsonify(build_openapi(cat.shipped(), title=get_settings().title or "aikg")))
 
 
 @bp.get("/api/search")

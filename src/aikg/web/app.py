@@ -8,22 +8,31 @@ from typing import Any
 
 from flask import Flask
 
-from aikg.config import load_config
+from aikg.config import Settings, load_config
 from aikg.ingest.load import open_store
 from aikg.store import Store
-from aikg.web.http import StrictRequest, base_url_setting, check_utf8, href, vary_host
+from aikg.web.http import SETTINGS, StrictRequest, check_utf8, href, vary_host
 
 
-def create_app(config: Mapping[str, Any] | None = None, *, store: Store | None = None) -> Flask:
-    """Build the web app: settings, one store (validated data in memory unless told otherwise), blueprints."""
-    settings = load_config(config)
+def create_app(config: Mapping[str, Any] | Settings | None = None, *, store: Store | None = None) -> Flask:
+    """Build the web app: settings, one store (validated data in memory unless told otherwise), blueprints.
+
+    `config` is a Settings, or a mapping of setting keys (QUERY_TIMEOUT, ...) and Flask's own keys
+    (TESTING, ...): those go to app.config, the others to the app's Settings.
+    """
+    if isinstance(config, Settings):
+        settings, flask_keys = config, {}
+    else:
+        given = dict(config or {})
+        flask_keys = {k: given.pop(k) for k in list(given) if k in Flask.default_config}
+        settings = load_config(given)
     app = Flask(__name__)
     app.request_class = StrictRequest
     app.before_request(check_utf8)
     app.after_request(vary_host)
-    app.config.update(settings)
-    app.config["BASE_URL"] = base_url_setting(settings.get("BASE_URL"))
+    app.config.update(flask_keys)
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions[SETTINGS] = settings
     app.extensions["aikg"] = store if store is not None else open_store(settings)
     logging.getLogger("aikg").setLevel(logging.INFO)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import IO, Any, TypeVar
-from urllib.parse import unquote_to_bytes, urlencode, urlsplit
+from urllib.parse import unquote_to_bytes, urlencode
 
 from flask import Flask, Response, current_app, g, has_request_context, request
 from flask.wrappers import Request
@@ -20,6 +20,7 @@ from werkzeug.formparser import FormDataParser
 from werkzeug.utils import cached_property
 from werkzeug.wrappers import Response as BaseResponse
 
+from aikg.config import Settings
 from aikg.errors import BadRequest, UnsupportedMediaType
 from aikg.namespaces import BASE
 from aikg.store import Store
@@ -29,14 +30,23 @@ _WEB = ("http://", "https://")
 R = TypeVar("R", bound=BaseResponse)
 
 
+#: Where create_app keeps the app's Settings (the store is app.extensions["aikg"]).
+SETTINGS = "aikg.settings"
+
+
 def get_store(app: Flask | None = None) -> Store:
     """Return the store of the current app."""
     return (app or current_app).extensions["aikg"]  # type: ignore[no-any-return]
 
 
+def get_settings(app: Flask | None = None) -> Settings:
+    """Return the settings of the current app."""
+    return (app or current_app).extensions[SETTINGS]  # type: ignore[no-any-return]
+
+
 def _base() -> str:
     try:
-        return str(current_app.config.get("BASE_IRI") or BASE)
+        return get_settings().base_iri or BASE
     except RuntimeError:
         return BASE
 
@@ -80,27 +90,16 @@ def iri_for(path: str) -> str:
 # it from Host, through absolute_url, which makes the response say Vary: Host.
 
 
-def base_url_setting(value: object) -> str | None:
-    """Check the BASE_URL setting (the site's public address, e.g. https://kg.example.org/aikg)."""
-    if value in (None, ""):
-        return None
-    text = str(value).rstrip("/")
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment or "\\" in text:
-        raise ValueError(f"BASE_URL must be an absolute http(s) URL with no query or fragment, not {value!r}.")
-    return text
-
-
 def public_url(path: str) -> str:
     """Return the URL of one of our paths for a header or a page: under BASE_URL when it is set, else
     relative to the site's root (RFC 9110 and RFC 8288 resolve it against the request's URL)."""
-    return (current_app.config.get("BASE_URL") or request.script_root) + path
+    return (get_settings().base_url or request.script_root) + path
 
 
 def absolute_url(path: str) -> str:
     """Return the absolute URL of one of our paths: under BASE_URL when it is set, else from the Host
     header, and then the response says Vary: Host (see :func:`vary_host`)."""
-    base = current_app.config.get("BASE_URL")
+    base = get_settings().base_url
     if base:
         return f"{base}{path}"
     g.aikg_vary_host = True
@@ -122,7 +121,7 @@ def vary_host(response: R) -> R:
 
 def cache_control() -> str:
     """Return the Cache-Control value of a public answer (CACHE_MAX_AGE seconds)."""
-    return f"public, max-age={int(current_app.config.get('CACHE_MAX_AGE') or 0)}"
+    return f"public, max-age={int(get_settings().cache_max_age or 0)}"
 
 
 def cacheable(response: R, etag: str | None = None, vary: Iterable[str] = ("Accept",)) -> R:

@@ -31,7 +31,6 @@ import pyoxigraph as ox
 from flask import (
     Blueprint,
     Response,
-    current_app,
     redirect,
     render_template,
     request,
@@ -47,7 +46,7 @@ from aikg.graph.ontology_doc import jsonld_context, ontology_doc, ontology_tripl
 from aikg.graph.void import statistics, void_triples
 from aikg.namespaces import ONTOLOGY, curie
 from aikg.sparql.formats import GRAPH_FORMATS, HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format, by_name, negotiate
-from aikg.web.http import absolute_url, cacheable, get_store, int_arg, iri_for, not_modified, public_url
+from aikg.web.http import absolute_url, cacheable, get_settings, get_store, int_arg, iri_for, not_modified, public_url
 
 bp = Blueprint("linked", __name__)
 
@@ -62,6 +61,11 @@ _MAX_INCOMING_PAGE = 500
 # --------------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------------
+
+
+def _cors_origin() -> str:
+    origins = get_settings().cors_origins
+    return (",".join(origins) if isinstance(origins, tuple) else origins) or "*"
 
 
 def _space_iri(space: str) -> str:
@@ -116,7 +120,7 @@ def _finish(
         with contextlib.suppress(ValueError):
             response.last_modified = datetime.fromisoformat(modified)
     response.headers["Link"] = _link_header(alternates, ext, describes)
-    response.headers.setdefault("Access-Control-Allow-Origin", str(current_app.config.get("CORS_ORIGINS") or "*"))
+    response.headers.setdefault("Access-Control-Allow-Origin", _cors_origin())
     return response
 
 
@@ -349,7 +353,7 @@ def _void(ext: str) -> BaseResponse:
     store = get_store()
     stats = statistics(store, _space_iri("resource/"))
     alternates = _alternates("/void")
-    title = str(current_app.config.get("TITLE") or "aikg")
+    title = get_settings().title or "aikg"
     if ext == "html":
         response = Response(_dataset_page(stats, alternates), content_type=HTML.content_type)
     else:
@@ -370,7 +374,7 @@ def _dataset_page(stats: Any, alternates: dict[str, str]) -> str:
         stats=stats,
         dumps=dumps,
         alternates=_alternate_list(alternates),
-        title=current_app.config.get("TITLE") or "aikg",
+        title=get_settings().title or "aikg",
         host=host,
         curie=curie,
     )
@@ -409,7 +413,7 @@ def dump(filename: str) -> BaseResponse:
     cached = not_modified(etag, vary=("Accept-Encoding",))
     if cached is not None:
         return cached
-    cache = current_app.config.get("DUMP_DIR")
+    cache = get_settings().dump_dir
     found = dump_file(store, fmt, Path(cache) if cache else default_cache_dir(), gzipped=gz)
     mimetype = "application/gzip" if explicit_gz else fmt.content_type
     download = found.filename if explicit_gz else f"{DUMP_NAME}.{fmt.extension}"
@@ -420,7 +424,7 @@ def dump(filename: str) -> BaseResponse:
     if encode:
         response.headers["Content-Encoding"] = "gzip"
     response.headers["Link"] = f'<{public_url("/.well-known/void")}>; rel="describedby"; type="text/turtle"'
-    response.headers.setdefault("Access-Control-Allow-Origin", str(current_app.config.get("CORS_ORIGINS") or "*"))
+    response.headers.setdefault("Access-Control-Allow-Origin", _cors_origin())
     return response
 
 

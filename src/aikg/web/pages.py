@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, make_response, render_template, request
+from flask import Blueprint, Response, make_response, render_template, request
 
 from aikg.errors import AikgError, BadRequest
 from aikg.graph import home, paths, timeline
@@ -23,7 +23,7 @@ from aikg.namespaces import XSD, curie, sparql_prologue
 from aikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS
 from aikg.sparql.query import volatile
 from aikg.store import Boolean, QueryResult, Solutions, Store, Triples
-from aikg.web.http import get_store, href, int_arg, uncacheable
+from aikg.web.http import get_settings, get_store, href, int_arg, uncacheable
 from aikg.web.layout import draw
 
 bp = Blueprint("pages", __name__)
@@ -271,7 +271,7 @@ def query_page() -> Response:
     error: AikgError | None = None
     if text is not None and text.strip():
         try:
-            result = run_query(store, text, settings=current_app.config)
+            result = run_query(store, text, settings=get_settings())
         except AikgError as e:
             error = e
     shown = text if text is not None else sparql_prologue() + "\n" + DEFAULT_QUERY
