@@ -1,8 +1,11 @@
-"""What every response shares, over real HTTP: strict UTF-8 on every channel (web/http.py)."""
+"""What every response shares, over real HTTP (web/http.py): strict UTF-8 on every channel, and the security
+headers on every answer."""
 
 from __future__ import annotations
 
 import socket
+from hashlib import sha256
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -149,3 +152,51 @@ def test_valid_utf8_still_works_everywhere(live_server):
     r = requests.get(f"{live_server.url}/api/queries/produced-by", params={"org": "DeepMind"}, timeout=10)
     assert r.status_code == 200 and r.json()["rows"]
 
+
+
+# -- security headers on every answer ----------------------------------------------------------------------
+
+EVERY_KIND = [
+    ("GET", "/", {"Accept": "text/html"}), ("GET", "/query", {"Accept": "text/html"}),
+    ("GET", "/resource/AlphaGo", {"Accept": "text/html"}), ("GET", "/resource/AlphaGo.html", {}),
+    ("GET", "/resource/AlphaGo.jsonld", {}), ("GET", "/void.ttl", {}), ("GET", "/dumps/", {}),
+    ("GET", "/api/queries/produced-by?org=DeepMind", {}), ("GET", "/api/search?q=alpha", {}),
+    ("GET", "/sparql?query=ASK%7B%7D", {}), ("GET", "/sparql", {"Accept": "text/turtle"}),
+    ("GET", "/sparql?query=SELECT", {}), ("GET", "/no/such/page", {"Accept": "text/html"}),
+    ("GET", "/no/such/page", {"Accept": "application/json"}), ("GET", "/search?q=%FF", {}),
+    ("GET", "/static/aikg.js", {}), ("GET", "/static/vendor/yasqe/yasqe.min.js", {}),
+    ("POST", "/sparql", {"Content-Type": "application/sparql-update"}), ("OPTIONS", "/sparql", {}),
+    ("DELETE", "/sparql", {}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "headers"), EVERY_KIND)
+def test_every_answer_carries_the_security_headers(live_server, method, path, headers):
+    r = requests.request(method, live_server.url + path, headers=headers, allow_redirects=False, timeout=30)
+    csp = {d.strip().split(" ", 1)[0]: d.strip().split(" ", 1)[1:] for d in r.headers["Content-Security-Policy"]
+           .split(";")}
+    assert csp["default-src"] == ["'self'"] and csp["script-src"] == ["'self'"], csp
+    assert csp["frame-ancestors"] == ["'none'"] and csp["object-src"] == ["'none'"]
+    assert "unsafe" not in r.headers["Content-Security-Policy"]
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert r.headers["X-Frame-Options"] == "DENY"
+
+
+def test_a_revalidated_answer_carries_them_too(live_server):
+    url = f"{live_server.url}/resource/AlphaGo.ttl"
+    etag = requests.get(url, timeout=30).headers["ETag"]
+    r = requests.get(url, headers={"If-None-Match": etag}, timeout=30)
+    assert r.status_code == 304 and "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+
+
+def test_the_query_editor_is_served_by_the_app_as_vendored():
+    # scripts/vendor-yasqe wrote these files and their hashes; a hand edit shows here.
+    folder = Path(__file__).parents[1] / "src" / "aikg" / "web" / "static" / "vendor" / "yasqe"
+    lines = (folder / "VERSION").read_text().splitlines()
+    assert lines[0].startswith("@zazuko/yasqe@") and "MIT" in lines[0]
+    hashes = dict(reversed(line.split("  ")) for line in lines[3:])
+    assert set(hashes) == {"yasqe.min.js", "yasqe.min.css", "LICENSE.txt"}
+    for name, digest in hashes.items():
+        assert sha256((folder / name).read_bytes()).hexdigest() == digest, name
+    assert "MIT License" in (folder / "LICENSE.txt").read_text()
