@@ -254,6 +254,100 @@ def test_hostile_labels_never_run(browser, xss_server, path):
         t.close()
 
 
+HOSTILE = Path(__file__).parent / "data" / "hostile_iris.ttl"
+
+
+@pytest.fixture(scope="module")
+def hostile_server():
+    """Hostile labels (xss.ttl) and IRIs with script schemes (hostile_iris.ttl) in one graph."""
+    app = create_app({"DATA": [str(XSS), str(HOSTILE)], "VALIDATE": False, "TESTING": True})
+    server = LiveServer(app).start()
+    yield server
+    server.stop()
+
+
+# Every URL the page could follow or load, parsed by the browser itself (which drops tabs and newlines
+# and ignores case in a scheme), and whether the page carries a script IRI of the data at all.
+LINKS = """() => {
+    const urls = [];
+    for (const e of document.querySelectorAll('*')) {
+        for (const name of ['href', 'src', 'action', 'formaction', 'xlink:href', 'data', 'poster', 'cite']) {
+            const value = e.getAttribute(name);
+            if (value !== null) urls.push([e.tagName, name, value]);
+        }
+    }
+    const schemes = urls.map(([tag, name, value]) => [tag, name, value, new URL(value, document.baseURI).protocol]);
+    const html = document.documentElement.outerHTML;
+    return {
+        live: schemes.filter(([tag, name, value, scheme]) => ['javascript:', 'vbscript:', 'data:'].includes(scheme)),
+        carries: ['javascript:', 'javascript%3A', 'vbscript:', 'vbscript%3A', 'data:text', 'data%3Atext']
+            .some(s => html.includes(s)),
+        count: urls.length,
+    };
+}"""
+
+SCRIPT_IRI_PAGES = [
+    "/", "/search?q=milestone", "/timeline", "/timeline?org=" + R + "Hostile_Org",
+    "/explore?iri=" + R + "Hostile_Era", "/explore?iri=" + R + "Hostile_Org&hops=2",
+    "/explore?iri=javascript%3Aalert%281%29",
+    "/paths?from=Script+milestone&to=Hostile+org",
+    "/resource/Hostile_Era.html", "/resource/Hostile_Org.html", "/resource/Hostile_Milestone.html",
+    "/resource/Xss_Milestone.html", "/ontology/Milestone.html",
+    "/query?query=SELECT+%3Fs+%3Fp+%3Fo+WHERE+%7B+%3Fs+%3Fp+%3Fo+%7D",
+    "/query?query=CONSTRUCT+WHERE+%7B+%3Fs+%3Fp+%3Fo+%7D",
+    "/query?query=DESCRIBE+%3Cjavascript%3Aalert%281%29%3E",
+    "/queries/era-milestones?era=" + R + "Hostile_Era", "/queries/produced-by?org=" + R + "Hostile_Org",
+    "/void.html", "/dumps/",
+]
+
+
+@pytest.mark.parametrize("path", SCRIPT_IRI_PAGES)
+def test_a_script_iri_is_never_a_live_link(browser, hostile_server, path):
+    t = Tab(browser, hostile_server.url)
+    try:
+        t.go(path)
+        found = t.page.evaluate(LINKS)
+        assert found["live"] == [], path
+        assert found["carries"], f"{path} shows no script IRI: the check above saw nothing to refuse"
+        assert found["count"] > 10
+        assert t.dialogs == []
+    finally:
+        t.close()
+
+
+def test_the_link_check_sees_a_disguised_script_link(browser, hostile_server):
+    # The control: the check reads links as the browser does, so a scheme in odd case, with a tab inside or
+    # a space before it, is caught.
+    t = Tab(browser, hostile_server.url)
+    try:
+        t.go("/")
+        t.page.evaluate("""() => { for (const v of [' JaVa\\tScRiPt:alert(1)', 'VBSCRIPT:x', 'data:text/html,x']) {
+            const a = document.createElement('a'); a.setAttribute('href', v); document.body.appendChild(a); } }""")
+        assert [link[2] for link in t.page.evaluate(LINKS)["live"]] == [
+            " JaVa\tScRiPt:alert(1)", "VBSCRIPT:x", "data:text/html,x"]
+    finally:
+        t.close()
+
+
+def test_following_a_script_iri_from_the_suggestions_runs_nothing(browser, hostile_server):
+    # The search box's suggestions navigate to each hit's url from /api/search: a script IRI's is its
+    # explorer page.
+    t = Tab(browser, hostile_server.url)
+    try:
+        t.go("/")
+        box = t.page.locator("#site-search")
+        box.press_sequentially("Script milestone", delay=20)
+        option = t.page.locator("#" + box.get_attribute("aria-controls")).get_by_role("option").first
+        option.wait_for()
+        box.press("ArrowDown")
+        box.press("Enter")
+        t.page.wait_for_url("**/explore?iri=javascript*")
+        assert t.dialogs == []
+        assert t.page.evaluate(LINKS)["live"] == []
+    finally:
+        t.close()
+
+
 # Every kind of page, for the Content-Security-Policy check: what each one runs and draws must come from us.
 PAGE_KINDS = [
     "/", "/search?q=alpha", "/timeline", "/explore?iri=" + R + "AlphaGo&hops=2",
