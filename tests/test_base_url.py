@@ -11,6 +11,7 @@ import requests
 from conftest import TINY, LiveServer
 from requests.utils import parse_header_links
 
+from aikg.config import load_config
 from aikg.errors import InvalidSetting
 from aikg.web.app import create_app
 
@@ -145,3 +146,9 @@ def test_with_base_url_every_absolute_url_is_built_from_it(based):
 def test_a_base_url_that_is_not_an_address_stops_the_app(bad):
     with pytest.raises(InvalidSetting, match="BASE_URL"):
         create_app({"DATA": [str(TINY)], "TESTING": True, "BASE_URL": bad})
+
+
+def test_the_base_url_comes_from_the_environment_too():
+    settings = load_config(environ={"AIKG_BASE_URL": "https://kg.example.org/aikg/"})
+    assert settings.base_url == "https://kg.example.org/aikg"
+    assert load_config(environ={"AIKG_BASE_URL": ""}).base_url is None

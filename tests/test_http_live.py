@@ -41,7 +41,10 @@ def query_with(bad: str) -> str:
 def test_invalid_utf8_in_a_get_query_is_refused(live_server, bad):
     r = requests.get(f"{live_server.url}/sparql?query={query_with(bad)}", timeout=10)
     message = readable_400(r)
-    assert "query" in message
+    # It names the parameter, and the first bad byte's place in the decoded text.
+    offset = len('SELECT * WHERE { ?s ?p "x')
+    assert f"(parameter 'query') is not valid UTF-8 (at byte {offset} of the text, 0x{bad[1:3]}" in message
+    assert r.json()["details"]["offset"] == offset
 
 
 @pytest.mark.parametrize("bad", BAD_BYTES)

@@ -212,8 +212,8 @@ def _utf8(raw: bytes, where: str) -> str:
     except UnicodeDecodeError as e:
         bad = e.object[e.start:e.end].hex(" ").upper()
         raise BadRequest(
-            f"{where} is not valid UTF-8: byte {e.start} (0x{bad}) {e.reason}. Send text encoded as UTF-8 "
-            "(percent-encoded in a URL or a form).",
+            f"{where} is not valid UTF-8 (at byte {e.start} of the text, 0x{bad}: {e.reason}). Send text "
+            "encoded as UTF-8 (percent-encoded in a URL or a form).",
             details={"encoding": "UTF-8", "offset": e.start},
         ) from None
 
