@@ -21,7 +21,7 @@ from aikg.graph.labels import label_columns
 from aikg.graph.search import resolve, search
 from aikg.namespaces import XSD, curie, sparql_prologue
 from aikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS
-from aikg.sparql.query import volatile
+from aikg.sparql.query import analyse
 from aikg.store import Boolean, QueryResult, Solutions, Store, Triples
 from aikg.web.http import get_settings, get_store, href, int_arg, uncacheable
 from aikg.web.layout import draw
@@ -280,7 +280,7 @@ def query_page() -> Response:
         error=error, examples=_examples(store), formats=_download_formats(result),
     )
     response = make_response(page, error.status_code if error else 200)
-    if text and volatile(text):
+    if result is not None and text and analyse(text).volatile:  # analysed (and cached) by run_query already
         uncacheable(response)  # the answer shown (NOW(), RAND(), ...) is another on every run
     return response
 
