@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
+from urllib.parse import urlsplit
 
 from aikg.errors import InvalidSetting
 from aikg.namespaces import BASE
@@ -54,6 +55,14 @@ class Settings:
     title: str = "aikg: a knowledge graph of the history of AI"
     #: Where dumps are written on first request (None: a folder in the user's cache).
     dump_dir: str | None = None
+    #: The site's public address (https://kg.example.org/aikg): every absolute URL of ours is built from it,
+    #: never from the Host header. None: pages and headers link relatively, and the answers that need an
+    #: absolute URL (RDF documents, the service description) build it from Host and say Vary: Host.
+    base_url: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.base_url is not None:
+            object.__setattr__(self, "base_url", _base_url(self.base_url))
 
     @classmethod
     def known_keys(cls) -> tuple[str, ...]:
@@ -155,6 +164,16 @@ def _coerce(key: str, value: Any, *, source: str) -> Any:
             what = "a whole number" if kind is int else "a number"
             raise InvalidSetting(f"{source} must be {what}, not {value!r}.")
     raise InvalidSetting(f"{source} must be {' or '.join(_name(k) for k in kinds)}, not {value!r}.")
+
+
+def _base_url(value: str) -> str:
+    """Check a BASE_URL: an absolute http(s) URL with no query or fragment (its trailing slash dropped)."""
+    text = value.strip().rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise InvalidSetting(f"BASE_URL must be an absolute http(s) URL with no query or fragment, not {value!r}.",
+                             details={"setting": "BASE_URL"})
+    return text
 
 
 def _name(kind: Any) -> str:

@@ -24,6 +24,9 @@ UPDATE_KEYWORDS = frozenset(
 )
 #: Words that make the engine fetch something on the query's behalf.
 FETCH_KEYWORDS = frozenset({"SERVICE"})
+#: Functions whose value changes from one run to the next (SPARQL 1.1, sections 17.4.2.8, 17.4.4.8, 17.4.5):
+#: an answer that calls one must not be cached or share an ETag with another run's answer.
+VOLATILE_FUNCTIONS = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE"})
 
 _PN = r"A-Za-z\u00C0-\uFFFF"  # PN_CHARS_BASE, widened to all non-ASCII (only ever makes a token longer)
 _TOKEN = re.compile(
@@ -68,6 +71,9 @@ class QueryShape:
     named_graphs: tuple[str, ...] = ()
     #: The text has relative IRIs and no BASE: the engine needs a base IRI to resolve them.
     needs_base: bool = False
+    #: Two runs can give different answers: it calls NOW(), RAND(), UUID(), STRUUID() or BNODE(), or its
+    #: CONSTRUCT template makes blank nodes (fresh labels in every answer).
+    volatile: bool = False
 
     @property
     def has_dataset(self) -> bool:
@@ -148,7 +154,57 @@ def analyse(text: str) -> QueryShape:
             f"SPARQL syntax error at {where}: expected SELECT, ASK, CONSTRUCT or DESCRIBE, {found}.",
             details=_position(text, first.start if first is not None else len(text)),
         )
-    return QueryShape(first.keyword, tuple(default), tuple(named), needs_base)
+    return QueryShape(first.keyword, tuple(default), tuple(named), needs_base, volatile(text, toks))
+
+
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def _codepoints(text: str) -> str:
+    """Apply the codepoint escapes (\\uXXXX, \\UXXXXXXXX) to the whole text, as SPARQL 1.1 section 19.2 says."""
+
+    def char(m: re.Match[str]) -> str:
+        value = int(m.group(1) or m.group(2), 16)
+        return chr(value) if value <= 0x10FFFF else m.group()
+
+    return _CODEPOINT.sub(char, text) if "\\" in text else text
+
+
+def volatile(text: str, toks: list[Token] | None = None) -> bool:
+    """Tell whether two runs of a query can answer differently (see :attr:`QueryShape.volatile`).
+
+    A call is a bare word followed by "(" in the token stream, so NOW inside a string, an IRI, a comment,
+    a variable (?now) or a prefixed name (ex:now) is not one. The escapes are applied first, so N\\u004FW()
+    counts (the engine refuses it today; a cache must not trust that).
+    """
+    # This reads its own token stream of the unescaped text (`toks`, the text's tokens, serve when there is
+    # no escape); when sparql/lexer.py gives one token stream with the escapes applied, read that instead.
+    if toks is None or "\\" in text:
+        toks = list(tokens(_codepoints(text)))
+    for k, tok in enumerate(toks):
+        word = tok.keyword
+        if word in VOLATILE_FUNCTIONS and k + 1 < len(toks) and toks[k + 1].text == "(":
+            return True
+        if word == "CONSTRUCT" and _template_makes_blank_nodes(toks, k + 1):
+            return True
+    return False
+
+
+def _template_makes_blank_nodes(toks: list[Token], k: int) -> bool:
+    """Tell whether the CONSTRUCT template starting at toks[k] holds a blank node: _:b, [ ] or a (list)."""
+    while k < len(toks) and toks[k].text != "{":
+        k += 1  # CONSTRUCT WHERE { ... }: the pattern is the template
+    depth = 0
+    for tok in toks[k:]:
+        if tok.text == "{":
+            depth += 1
+        elif tok.text == "}":
+            depth -= 1
+            if depth == 0:
+                return False
+        elif tok.kind == "bnode" or tok.text in ("[", "("):
+            return True
+    return False
 
 
 def describe_as_select(text: str) -> str:

@@ -11,7 +11,7 @@ from flask import Flask
 from aikg.config import Settings, load_config
 from aikg.ingest.load import open_store
 from aikg.store import Store
-from aikg.web.http import SETTINGS, href
+from aikg.web.http import SETTINGS, StrictRequest, check_utf8, href, security_headers, vary_host
 
 
 def create_app(config: Mapping[str, Any] | Settings | None = None, *, store: Store | None = None) -> Flask:
@@ -27,6 +27,10 @@ def create_app(config: Mapping[str, Any] | Settings | None = None, *, store: Sto
         flask_keys = {k: given.pop(k) for k in list(given) if k in Flask.default_config}
         settings = load_config(given)
     app = Flask(__name__)
+    app.request_class = StrictRequest
+    app.before_request(check_utf8)
+    app.after_request(vary_host)
+    app.after_request(security_headers)
     app.config.update(flask_keys)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions[SETTINGS] = settings

@@ -46,7 +46,7 @@ from aikg.graph.ontology_doc import jsonld_context, ontology_doc, ontology_tripl
 from aikg.graph.void import statistics, void_triples
 from aikg.namespaces import ONTOLOGY, curie
 from aikg.sparql.formats import GRAPH_FORMATS, HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format, by_name, negotiate
-from aikg.web.http import cacheable, get_settings, get_store, int_arg, iri_for, not_modified
+from aikg.web.http import absolute_url, cacheable, get_settings, get_store, int_arg, iri_for, not_modified, public_url
 
 bp = Blueprint("linked", __name__)
 
@@ -61,10 +61,6 @@ _MAX_INCOMING_PAGE = 500
 # --------------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------------
-
-
-def _host() -> str:
-    return request.host_url.rstrip("/") + request.script_root
 
 
 def _cors_origin() -> str:
@@ -93,9 +89,11 @@ def _see_other(url: str) -> BaseResponse:
     return cacheable(redirect(url, code=303))
 
 
-def _etag(*parts: str) -> str:
+def _etag(*parts: str, absolute: bool = False) -> str:
+    """Derive a document's ETag; `absolute`: its body holds absolute URLs of ours (see absolute_url)."""
     version = get_store().info.version
-    digest = hashlib.sha256("\x1f".join((version, _host(), request.full_path, *parts)).encode()).hexdigest()
+    base = absolute_url("") if absolute else public_url("")
+    digest = hashlib.sha256("\x1f".join((version, base, request.full_path, *parts)).encode()).hexdigest()
     return f"{version}-{digest[:16]}"
 
 
@@ -105,7 +103,7 @@ def _link_header(alternates: dict[str, str], current: str, describes: str | None
         for ext, url in alternates.items()
         if ext != current
     ]
-    links.append(f'<{_host()}/.well-known/void>; rel="describedby"; type="text/turtle"')
+    links.append(f'<{public_url("/.well-known/void")}>; rel="describedby"; type="text/turtle"')
     if describes:
         links.append(f'<{describes}>; rel="describes"')
     return ", ".join(links)
@@ -143,12 +141,12 @@ def graph_body(triples: list[ox.Triple], fmt: Format) -> bytes:
     nquads = NTRIPLES.write(triples).decode()
     expanded = jsonld.from_rdf(nquads, {"format": "application/n-quads"})
     compacted = jsonld.compact(expanded, {"@context": context()}, {"documentLoader": _no_remote_documents})
-    compacted["@context"] = f"{_host()}/context.jsonld"
+    compacted["@context"] = absolute_url("/context.jsonld")
     return json.dumps(compacted, ensure_ascii=False, indent=1).encode()
 
 
 def _alternates(path: str) -> dict[str, str]:
-    return {ext: f"{_host()}{path}.{ext}" for ext in DOCUMENT_FORMATS}
+    return {ext: public_url(f"{path}.{ext}") for ext in DOCUMENT_FORMATS}
 
 
 def _alternate_list(alternates: dict[str, str]) -> list[dict[str, str]]:
@@ -208,7 +206,7 @@ def _serve(space: str, name: str) -> BaseResponse:
         return _see_other(f"{request.script_root}/{space}{stem}.{chosen}")
     if ext not in DOCUMENT_FORMATS:
         raise NotFound(f"No representation .{ext}; use one of {', '.join(DOCUMENT_FORMATS)}.")
-    etag = _etag()
+    etag = _etag(absolute=ext == "jsonld")  # JSON-LD names its @context by an absolute URL
     cached = not_modified(etag)
     if cached is not None:
         return cached
@@ -239,7 +237,7 @@ def _html_page(space: str, stem: str, iri: str, alternates: dict[str, str]) -> B
         "iri": iri,
         "term": term,
         "alternates": _alternate_list(alternates),
-        "void_url": f"{_host()}/.well-known/void",
+        "void_url": public_url("/.well-known/void"),
         "incoming_limit": limit,
         "incoming_offset": offset,
     }
@@ -290,7 +288,7 @@ def ontology_document(ext: str) -> BaseResponse:
     """Serve the ontology: HTML documentation, or the OWL ontology in an RDF syntax."""
     if ext not in DOCUMENT_FORMATS:
         raise NotFound(f"No representation .{ext}; use one of {', '.join(DOCUMENT_FORMATS)}.")
-    etag = _etag()
+    etag = _etag(absolute=ext == "jsonld")
     cached = not_modified(etag)
     if cached is not None:
         return cached
@@ -348,7 +346,7 @@ def void_document(ext: str) -> BaseResponse:
 
 
 def _void(ext: str) -> BaseResponse:
-    etag = _etag(ext)
+    etag = _etag(ext, absolute=ext != "html")  # VoID names the endpoint and the dumps by absolute URLs
     cached = not_modified(etag)
     if cached is not None:
         return cached
@@ -360,13 +358,13 @@ def _void(ext: str) -> BaseResponse:
         response = Response(_dataset_page(stats, alternates), content_type=HTML.content_type)
     else:
         fmt = DOCUMENT_FORMATS[ext]
-        triples = void_triples(stats, _host(), title=title, uri_space=_space_iri("resource/"))
+        triples = void_triples(stats, absolute_url(""), title=title, uri_space=_space_iri("resource/"))
         response = Response(graph_body(triples, fmt), content_type=fmt.content_type)
     return _finish(response, etag, alternates, ext, None)
 
 
 def _dataset_page(stats: Any, alternates: dict[str, str]) -> str:
-    host = _host()
+    host = public_url("")
     dumps = [
         {"url": f"{host}/dumps/{DUMP_NAME}.{f.extension}", "label": f.label, "media_type": f.media_type}
         for name, f in DUMP_FORMATS.items()
@@ -425,7 +423,7 @@ def dump(filename: str) -> BaseResponse:
     cacheable(response, etag, vary=("Accept-Encoding",))
     if encode:
         response.headers["Content-Encoding"] = "gzip"
-    response.headers["Link"] = f'<{_host()}/.well-known/void>; rel="describedby"; type="text/turtle"'
+    response.headers["Link"] = f'<{public_url("/.well-known/void")}>; rel="describedby"; type="text/turtle"'
     response.headers.setdefault("Access-Control-Allow-Origin", _cors_origin())
     return response
 

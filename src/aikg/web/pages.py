@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, make_response, render_template, request
 
 from aikg.errors import AikgError, BadRequest
 from aikg.graph import home, paths, timeline
@@ -21,8 +21,9 @@ from aikg.graph.labels import label_columns
 from aikg.graph.search import resolve, search
 from aikg.namespaces import XSD, curie, sparql_prologue
 from aikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS
+from aikg.sparql.query import analyse
 from aikg.store import Boolean, QueryResult, Solutions, Store, Triples
-from aikg.web.http import get_settings, get_store, href, int_arg
+from aikg.web.http import get_settings, get_store, href, int_arg, uncacheable
 from aikg.web.layout import draw
 
 bp = Blueprint("pages", __name__)
@@ -262,7 +263,7 @@ def _examples(store: Store) -> list[dict[str, str]]:
 
 
 @bp.route("/query", methods=["GET", "POST"])
-def query_page() -> tuple[str, int]:
+def query_page() -> Response:
     """Show the SPARQL editor, run the query it holds, and show the answer as a table with downloads."""
     store = get_store()
     text = request.values.get("query")
@@ -278,7 +279,10 @@ def query_page() -> tuple[str, int]:
         "query.html", text=shown, ran=text if result is not None else None, result=result, table=_table(result),
         error=error, examples=_examples(store), formats=_download_formats(result),
     )
-    return page, (error.status_code if error else 200)
+    response = make_response(page, error.status_code if error else 200)
+    if result is not None and text and analyse(text).volatile:  # analysed (and cached) by run_query already
+        uncacheable(response)  # the answer shown (NOW(), RAND(), ...) is another on every run
+    return response
 
 
 def _download_formats(result: QueryResult | None) -> list[tuple[str, str]]:

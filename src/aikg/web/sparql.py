@@ -30,7 +30,7 @@ from aikg.sparql.formats import (
 )
 from aikg.sparql.query import analyse
 from aikg.store import Boolean, Solutions, Triples
-from aikg.web.http import cacheable, get_settings, get_store, not_modified
+from aikg.web.http import absolute_url, body_text, cacheable, get_settings, get_store, not_modified, uncacheable
 
 bp = Blueprint("sparql", __name__)
 
@@ -59,19 +59,27 @@ def sparql() -> Response:
     if text is None:
         return _no_query(settings, params)
     form = check_text(text, settings)
+    shape = analyse(text)
     fmt = _choose_format(form, params)
-    etag = _etag(fmt, text, default_graphs, named_graphs, settings)
-    cached = not_modified(etag) if request.method != "POST" else None
+    # Relative IRIs in the query resolve against the endpoint's URL (building it costs 20 µs).
+    base = absolute_url(request.path) if shape.needs_base else None
+    # An answer that can change from run to run (NOW(), RAND(), ...) gets no ETag, so never a 304.
+    etag = None if shape.volatile else _etag(fmt, text, default_graphs, named_graphs, settings, base)
+    cached = not_modified(etag) if etag is not None and request.method != "POST" else None
     if cached is not None:
         return cached
     result = run_query(
         get_store(), text, settings=settings, default_graph=default_graphs, named_graphs=named_graphs,
-        base_iri=request.base_url if analyse(text).needs_base else None,  # building the URL costs 20 µs
+        base_iri=base,
     )
     if isinstance(result, Triples) and fmt not in GRAPH_CANDIDATES:
         fmt = _choose_format("CONSTRUCT", params)  # a store answered a graph where the form promised solutions
     body = fmt.write(result)
-    response = cacheable(Response(body, status=200, content_type=fmt.content_type), etag)
+    response = Response(body, status=200, content_type=fmt.content_type)
+    if etag is None:
+        uncacheable(response)
+    else:
+        cacheable(response, etag)
     headers = response.headers
     if result.truncated:
         cap = settings.max_rows
@@ -134,12 +142,8 @@ def _read_request(settings: Settings) -> tuple[str | None, Graphs, Graphs, Multi
             return (_one_query(params), *_dataset(params), params)
         if "query" in args:
             raise BadRequest("Two queries: a POST with a query in its body must not also have ?query= in its URL.")
-        raw = request.get_data(cache=False)
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise BadRequest(f"The query is not valid UTF-8 (byte {e.start}).") from None
-        return (text.removeprefix("\ufeff"), *_dataset(args), args)
+        text = body_text(request.get_data(cache=False), "The query (the request's body)")
+        return (text, *_dataset(args), args)
     return (_one_query(args), *_dataset(args), args)
 
 
@@ -175,12 +179,12 @@ def _no_query(settings: Settings, params: MultiDict[str, str]) -> Response:
         fmt = _choose_format("DESCRIBE", params)
     except NotAcceptable:
         raise BadRequest(missing) from None
-    etag = _etag(fmt, "\0service", None, None, settings)
+    endpoint, void = absolute_url("/sparql"), absolute_url("/.well-known/void")
+    etag = _etag(fmt, "\0service", None, None, settings, endpoint)
     cached = not_modified(etag)
     if cached is not None:
         return cached
-    root = request.url_root
-    triples = service_description(get_store(), settings, root + "sparql", root + ".well-known/void")
+    triples = service_description(get_store(), settings, endpoint, void)
     return cacheable(Response(fmt.write(triples, SD_PREFIXES), status=200, content_type=fmt.content_type), etag)
 
 
@@ -200,11 +204,13 @@ def _choose_format(form: str, params: MultiDict[str, str]) -> Format:
     return negotiate(request.headers.get("Accept"), candidates)
 
 
-def _etag(fmt: Format, text: str, default: Graphs, named: Graphs, settings: Settings) -> str:
-    """Derive the entity tag from the data version and everything in the request that shapes the answer."""
+def _etag(fmt: Format, text: str, default: Graphs, named: Graphs, settings: Settings,
+          base: str | None = None) -> str:
+    """Derive the entity tag from the data version and everything in the request that shapes the answer
+    (`base`: the URL the answer's relative IRIs resolve against, when it has any)."""
     key = "\0".join(
         (get_store().info.version, fmt.name, str(settings.max_rows), text, " ".join(default or ()), "|",
-         " ".join(named or ()))
+         " ".join(named or ()), base or "")
     )
     return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
