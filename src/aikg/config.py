@@ -25,6 +25,9 @@ DEFAULTS: dict[str, Any] = {
     "QUERY_TIMEOUT": 30.0,
     "MAX_ROWS": 10_000,
     "MAX_QUERY_BYTES": 64 * 1024,
+    # How deep a query's brackets and chained operators may go (aikg.sparql.lexer says why; the engine
+    # crashes at about 1,700).
+    "MAX_QUERY_DEPTH": 500,
     # HTTP.
     "CORS_ORIGINS": "*",
     "CACHE_MAX_AGE": 300,

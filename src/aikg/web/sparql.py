@@ -15,7 +15,7 @@ from flask import Blueprint, Response, current_app, redirect, request
 from werkzeug.datastructures import MultiDict
 
 from aikg.errors import BadRequest, NotAcceptable, UnsupportedMediaType, UpdateForbidden
-from aikg.graph.endpoint import check_text, run_query
+from aikg.graph.endpoint import prepare, run_query
 from aikg.graph.service import SD_PREFIXES, service_description
 from aikg.sparql.formats import (
     NTRIPLES,
@@ -26,7 +26,6 @@ from aikg.sparql.formats import (
     by_name,
     negotiate,
 )
-from aikg.sparql.query import analyse
 from aikg.sparql.results import boolean_bytes, solutions_bytes, triples_bytes
 from aikg.store import Boolean, Solutions, Triples
 from aikg.web.http import get_store
@@ -59,14 +58,14 @@ def sparql() -> Response:
     text, default_graphs, named_graphs, params = _read_request(settings)
     if text is None:
         return _no_query(settings, params)
-    form = check_text(text, settings)
-    fmt = _choose_format(form, params)
+    query = prepare(text, settings)
+    fmt = _choose_format(query.form, params)
     etag = _etag(fmt, text, default_graphs, named_graphs, settings)
     if request.method != "POST" and request.if_none_match.contains_weak(etag):
         return _cached_response(etag, settings)
     result = run_query(
-        get_store(), text, settings=settings, default_graph=default_graphs, named_graphs=named_graphs,
-        base_iri=request.base_url if analyse(text).needs_base else None,  # building the URL costs 20 µs
+        get_store(), query, settings=settings, default_graph=default_graphs, named_graphs=named_graphs,
+        base_iri=request.base_url if query.needs_base else None,  # building the URL costs 20 µs
     )
     if isinstance(result, Solutions):
         body = solutions_bytes(result, fmt)
