@@ -107,28 +107,28 @@ _PN_CHARS = _PN_CHARS_U + "\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
 _PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
 _ECHAR = r"""\\[tbnrf"'\\]"""
 
-_SKIP = re.compile(r"(?:[ \t\r\n]++|#[^\r\n]*+)*+")
+_SKIP = re.compile(r"(?>(?:[ \t\r\n]+|#[^\r\n]*)*)")
 _TOKEN = re.compile(
     rf"""
-    (?P<long_string>'''(?:[^'\\]++|{_ECHAR}|'(?!''))*+'''|\"\"\"(?:[^"\\]++|{_ECHAR}|"(?!""))*+\"\"\")
-  | (?P<string>'(?:[^'\\\n\r]++|{_ECHAR})*+'|"(?:[^"\\\n\r]++|{_ECHAR})*+")
-  | (?P<var>[?$][{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*+)
-  | (?P<bnode>_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}]++|\.++(?=[{_PN_CHARS}]))*+)
+    (?P<long_string>'''(?>(?:[^'\\]+|{_ECHAR}|'(?!''))*)'''|\"\"\"(?>(?:[^"\\]+|{_ECHAR}|"(?!""))*)\"\"\")
+  | (?P<string>'(?>(?:[^'\\\n\r]+|{_ECHAR})*)'|"(?>(?:[^"\\\n\r]+|{_ECHAR})*)")
+  | (?P<var>[?$][{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*)
+  | (?P<bnode>_:[{_PN_CHARS_U}0-9](?>(?:[{_PN_CHARS}]+|\.+(?=[{_PN_CHARS}]))*))
   | (?P<double>[0-9]+\.[0-9]*[eE][+-]?[0-9]+|\.[0-9]+[eE][+-]?[0-9]+|[0-9]+[eE][+-]?[0-9]+)
   | (?P<decimal>[0-9]*\.[0-9]+)
-  | (?P<integer>[0-9]++)
-  | (?P<langtag>@[a-zA-Z]++(?:-[a-zA-Z0-9]++)*+(?:--[a-zA-Z]++)?)
-  | (?P<nil>\([ \t\r\n]*+\))
-  | (?P<anon>\[[ \t\r\n]*+\])
+  | (?P<integer>[0-9]+)
+  | (?P<langtag>@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*(?:--[a-zA-Z]+)?)
+  | (?P<nil>\([ \t\r\n]*\))
+  | (?P<anon>\[[ \t\r\n]*\])
   | (?P<punct>\)>>|\{{\||\|\}}|\^\^|&&|\|\||!=|>=|>>|[{{}}()\[\].,;*/|^!?+\-=>~])
     """,
     re.VERBOSE,
 )
-_IRIREF = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*+>")
-_NAME_RUN = re.compile(rf"[{_PN_CHARS}.]++")
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*+")
+_IRIREF = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
+_NAME_RUN = re.compile(rf"[{_PN_CHARS}.]+")
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _PN_LOCAL = re.compile(
-    rf"(?:[{_PN_CHARS_U}:0-9]|{_PLX})(?:[{_PN_CHARS}:]++|{_PLX}|\.++(?=[{_PN_CHARS}:]|{_PLX}))*+"
+    rf"(?:[{_PN_CHARS_U}:0-9]|{_PLX})(?>(?:[{_PN_CHARS}:]+|{_PLX}|\.+(?=[{_PN_CHARS}:]|{_PLX}))*)"
 )
 _DOT_RUNS = re.compile(r"\.+")
 _ESCAPE = re.compile(r"\\(?:\\|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|[uU])")
@@ -154,9 +154,18 @@ _DOWNGRADE = {")>>": _TRIPLE_TERM, ">>": _REIFIED, "|}": _ANNOTATION}
 _OPERAND_TEXTS = frozenset({")", ")>>", "true", "false"})
 _MODIFIER_WORDS = frozenset({"GROUP", "ORDER", "HAVING", "BY"})
 _CLAUSE_ENDS = frozenset({"WHERE", "FROM", "LIMIT", "OFFSET"})
+_NAME_START_ASCII = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ:")
+_PATH_KINDS = frozenset({_GROUP, _TOP, _LIST, _BNODE, _ANNOTATION})
+# What a word or punctuation does to the frames: 1 IN/NOT (expression chain), 2 a pattern keyword (pattern
+# chain), 3 SELECT, 4 a solution modifier, 5 the end of a clause; 1 `{`, 2 `(`, 3 `[`, 4 a closer, 5 a closer
+# that may be two tokens.
+_WORD_ROLES = {"IN": 1, "NOT": 1, **dict.fromkeys(_PATTERN_WORDS, 2), "SELECT": 3,
+               **dict.fromkeys(_MODIFIER_WORDS, 4), **dict.fromkeys(_CLAUSE_ENDS, 5)}
+_PUNCT_ROLES = {"{": 1, "{|": 1, "(": 2, "[": 3, "}": 4, ")": 4, "]": 4, ")>>": 5, ">>": 5, "|}": 5}
 #: Where these begin a word or prefixed name, the engine may read the keyword SERVICE (it matches keywords as
 #: prefixes, and `true` and `false` as objects, with no word boundary).
 _SERVICE_PREFIXES = ("service", "trueservice", "falseservice")
+_SERVICE_UPPER = tuple(p.upper() for p in _SERVICE_PREFIXES)
 
 
 class Token(NamedTuple):
@@ -238,6 +247,13 @@ def lex(source: str, *, max_depth: int | None = DEFAULT_MAX_DEPTH) -> Lexed:
     no_pname_until = 0  # no prefixed name starts before this offset (spares rescanning a run of name characters)
     n = len(text)
     pos = _SKIP.match(text).end()  # type: ignore[union-attr]
+    # Module constants as locals: the loop below runs once per token of every public query.
+    operand_kinds, operand_texts, expr_chain, path_chain = _OPERAND_KINDS, _OPERAND_TEXTS, _EXPR_CHAIN, _PATH_CHAIN
+    token_match, iriref_match, skip_match, word_match = _TOKEN.match, _IRIREF.match, _SKIP.match, _WORD.match
+    name_run, pn_local, name_start, path_kinds = _NAME_RUN.match, _PN_LOCAL.match, _NAME_START_ASCII, _PATH_KINDS
+    keywords, case_sensitive, word_roles, punct_roles = KEYWORDS, _CASE_SENSITIVE, _WORD_ROLES, _PUNCT_ROLES
+    service_prefixes = _SERVICE_UPPER
+    blank = " \t\r\n#"
 
     def fail(at: int, message: str) -> BadQuery:
         where = _position(source, _source_offset(at, decoded_at, shift))
@@ -260,37 +276,17 @@ def lex(source: str, *, max_depth: int | None = DEFAULT_MAX_DEPTH) -> Lexed:
 
     while pos < n:
         c = text[pos]
-        tok_kind = PUNCT
-        end = pos + 1
         push = -1
-        if c == "<":
-            if kind == _EXPR and (prev_kind in _OPERAND_KINDS or prev_text in _OPERAND_TEXTS):
-                # Less-than: after an operand the engine tries the operators before anything else.
-                if text.startswith("<=", pos):
-                    end = pos + 2
-            elif text.startswith("<<(", pos):
-                end = pos + 3
-                push = _TRIPLE_TERM
-            elif text.startswith("<<", pos):
-                end = pos + 2
-                push = _REIFIED
-            else:
-                m = _IRIREF.match(text, pos)
-                if m is not None:
-                    tok_kind = IRI
-                    end = m.end()
-                elif text.startswith("<=", pos):
-                    end = pos + 2
-        elif c == ":" or "a" <= c <= "z" or "A" <= c <= "Z" or (c > "\x7f" and _NAME_START.match(c)):
+        if c in name_start or (c > "\x7f" and _NAME_START.match(c)):
             colon = pos if c == ":" else -1
             if colon < 0 and pos >= no_pname_until:
-                run_end = _NAME_RUN.match(text, pos).end()  # type: ignore[union-attr]
-                if text.startswith(":", run_end) and text[run_end - 1] != ".":
+                run_end = name_run(text, pos).end()  # type: ignore[union-attr]
+                if run_end < n and text[run_end] == ":" and text[run_end - 1] != ".":
                     colon = run_end
                 else:
                     no_pname_until = run_end
             if colon >= 0:
-                m = _PN_LOCAL.match(text, colon + 1)
+                m = pn_local(text, colon + 1)
                 if m is None:
                     tok_kind = PNAME_NS
                     end = colon + 1
@@ -301,101 +297,134 @@ def lex(source: str, *, max_depth: int | None = DEFAULT_MAX_DEPTH) -> Lexed:
                     if "." in local and len(_DOT_RUNS.findall(local.replace("\\.", ""))) > 1:
                         raise fail(pos, f"in {text[pos:end]} the local part has two runs of dots, which the "
                                         "engine reads as two names; write each dot of the name as \\.")
+                tok_text = text[pos:end]
             else:
-                m = _WORD.match(text, pos)
+                m = word_match(text, pos)
                 if m is None:
                     raise fail(pos, _unexpected(text, pos))
                 tok_kind = WORD
                 end = m.end()
-        else:
-            m = _TOKEN.match(text, pos)
-            if m is None:
-                raise fail(pos, _unexpected(text, pos))
-            tok_kind = m.lastgroup or PUNCT
-            end = m.end()
-        tok_text = text[pos:end]
-
-        if tok_kind == PUNCT:
-            if tok_text == "{" or tok_text == "{|":
-                if tok_text == "{|":
-                    push = _ANNOTATION
-                elif frame[_PENDING]:
-                    push = _VALUES
-                    frame[_PENDING] = False
-                else:
-                    push = _GROUP
-                    if kind != _TOP and prev_kind in (PNAME_NS, PNAME_LN) and prev2_text.upper() != "GRAPH" \
-                            and prev_text.lower().startswith(_SERVICE_PREFIXES):
-                        services.append(len(tokens) - 1)  # SERVICEex:s { is SERVICE ex:s { to the engine
-                frame[_CLAUSE] = _NO_CLAUSE
-            elif tok_text == "(":
-                push = _paren_kind(frame, prev_kind, prev_text, prev2_text)
-                if push < 0:
-                    raise fail(tokens[-1].start, f"{prev_text}( reads as a keyword and a function call to the "
-                                                 "engine and as a prefixed name and a collection to the grammar; "
-                                                 "put a space after the keyword or choose another prefix.")
-            elif tok_text == "[":
-                push = _BNODE
-            else:
-                if tok_text in _DOWNGRADE and kind != _DOWNGRADE[tok_text]:
-                    tok_text = tok_text[0]  # `)>>`, `>>` and `|}` close only what they opened
-                    end = pos + 1
-                expected = _CLOSES.get(tok_text)
-                if expected is not None:
-                    if kind not in expected:
-                        if kind == _TOP:
-                            raise fail(pos, f"{tok_text} closes nothing.")
-                        raise fail(pos, f"{tok_text} does not close {opened_at(frame)}.")
-                    closed = frames.pop()
-                    deep = 1 + closed[_CHAIN] + closed[_DEEPEST]
-                    if deep > limit:
-                        raise too_deep(closed[_START])
-                    running -= 1 + closed[_CHAIN]
-                    frame = frames[-1]
-                    kind = frame[_KIND]
-                    if deep > frame[_DEEPEST]:
-                        frame[_DEEPEST] = deep
-                elif (tok_text in _EXPR_CHAIN if kind == _EXPR else
-                      kind != _VALUES and kind != _TRIPLE_TERM and kind != _REIFIED and tok_text in _PATH_CHAIN
-                      and frame[_CLAUSE] != _SELECT_CLAUSE):
-                    frame[_CHAIN] += 1
-                    running += 1
+                tok_text = m.group()
+                upper = tok_text.upper()
+                if upper.startswith(service_prefixes):
+                    services.append(len(tokens))  # SERVICE, and SERVICESILENT or trueSERVICE as the engine reads them
+                elif upper not in keywords and tok_text not in case_sensitive:
+                    raise fail(pos, _unknown_word(tok_text))
+                role = word_roles.get(upper, 0)
+                if role:
+                    if kind == _EXPR:
+                        if role == 1:  # IN, NOT
+                            frame[2] += 1
+                            running += 1
+                    elif kind in (_GROUP, _TOP):
+                        if role == 2:  # a pattern keyword
+                            frame[2] += 1
+                            running += 1
+                            if upper == "VALUES":
+                                frame[6] = True
+                                frame[1] = _NO_CLAUSE
+                        elif role == 3:
+                            frame[1] = _SELECT_CLAUSE
+                        elif role == 4:
+                            frame[1] = _MODIFIER_CLAUSE
+                        elif role == 5:
+                            frame[1] = _NO_CLAUSE
                     if running > limit:
                         raise too_deep(pos)
-        elif tok_kind == WORD:
-            lower = tok_text.lower()
-            if lower.startswith(_SERVICE_PREFIXES):
-                services.append(len(tokens))  # SERVICE, and SERVICESILENT or trueSERVICE as the engine reads them
-            elif tok_text not in _CASE_SENSITIVE and tok_text.upper() not in KEYWORDS:
-                raise fail(pos, _unknown_word(tok_text))
-            upper = tok_text.upper()
-            if kind == _EXPR:
-                if upper == "IN" or upper == "NOT":
-                    frame[_CHAIN] += 1
-                    running += 1
-            elif kind in (_GROUP, _TOP):
-                if upper in _PATTERN_WORDS:
-                    frame[_CHAIN] += 1
-                    running += 1
-                    if upper == "VALUES":
-                        frame[_PENDING] = True
-                        frame[_CLAUSE] = _NO_CLAUSE
-                elif upper == "SELECT":
-                    frame[_CLAUSE] = _SELECT_CLAUSE
-                elif upper in _MODIFIER_WORDS:
-                    frame[_CLAUSE] = _MODIFIER_CLAUSE
-                elif upper in _CLAUSE_ENDS:
-                    frame[_CLAUSE] = _NO_CLAUSE
-            if running > limit:
-                raise too_deep(pos)
+        elif c == "<":
+            tok_kind = PUNCT
+            end = pos + 1
+            if kind == _EXPR and (prev_kind in operand_kinds or prev_text in operand_texts):
+                # Less-than: after an operand the engine tries the operators before anything else.
+                if text.startswith("<=", pos):
+                    end = pos + 2
+                frame[2] += 1
+                running += 1
+                if running > limit:
+                    raise too_deep(pos)
+            elif text.startswith("<<(", pos):
+                end = pos + 3
+                push = _TRIPLE_TERM
+            elif text.startswith("<<", pos):
+                end = pos + 2
+                push = _REIFIED
+            else:
+                m = iriref_match(text, pos)
+                if m is not None:
+                    tok_kind = IRI
+                    end = m.end()
+                elif text.startswith("<=", pos):
+                    end = pos + 2
+            tok_text = text[pos:end]
+        else:
+            m = token_match(text, pos)
+            if m is None:
+                raise fail(pos, _unexpected(text, pos))
+            tok_kind = m.lastgroup  # type: ignore[assignment]
+            end = m.end()
+            tok_text = m.group()
+            if tok_kind == PUNCT:
+                role = punct_roles.get(tok_text, 0)
+                if role == 0:
+                    if tok_text in expr_chain if kind == _EXPR else (
+                            tok_text in path_chain and kind in path_kinds and frame[1] != _SELECT_CLAUSE):
+                        frame[2] += 1
+                        running += 1
+                        if running > limit:
+                            raise too_deep(pos)
+                elif role == 1:  # { or {|
+                    if tok_text == "{|":
+                        push = _ANNOTATION
+                    elif frame[6]:
+                        push = _VALUES
+                        frame[6] = False
+                    else:
+                        push = _GROUP
+                        if kind != _TOP and (prev_kind in (PNAME_LN, PNAME_NS)) \
+                                and prev_text.lower().startswith(_SERVICE_PREFIXES) and prev2_text.upper() != "GRAPH":
+                            services.append(len(tokens) - 1)  # SERVICEex:s { is SERVICE ex:s { to the engine
+                    frame[1] = _NO_CLAUSE
+                elif role == 2:  # (
+                    push = _paren_kind(frame, prev_kind, prev_text, prev2_text)
+                    if push < 0:
+                        raise fail(tokens[-1].start, f"{prev_text}( reads as a keyword and a function call to the "
+                                                     "engine and as a prefixed name and a collection to the "
+                                                     "grammar; put a space after the keyword or choose another "
+                                                     "prefix.")
+                elif role == 3:  # [
+                    push = _BNODE
+                else:  # a closing bracket
+                    if role == 5 and kind != _DOWNGRADE[tok_text]:
+                        tok_text = tok_text[0]  # `)>>`, `>>` and `|}` close only what they opened
+                        end = pos + 1
+                    expected = _CLOSES.get(tok_text)
+                    if expected is None:  # `>` or `|`
+                        if tok_text in expr_chain if kind == _EXPR else tok_text in path_chain:
+                            frame[2] += 1
+                            running += 1
+                    else:
+                        if kind not in expected:
+                            if kind == _TOP:
+                                raise fail(pos, f"{tok_text} closes nothing.")
+                            raise fail(pos, f"{tok_text} does not close {opened_at(frame)}.")
+                        closed = frames.pop()
+                        deep = 1 + closed[2] + closed[3]
+                        if deep > limit:
+                            raise too_deep(closed[5])
+                        running -= 1 + closed[2]
+                        frame = frames[-1]
+                        kind = frame[0]
+                        if deep > frame[3]:
+                            frame[3] = deep
 
         append(Token(tok_kind, tok_text, pos, end, len(frames) - 1))
         if push >= 0:
-            if (push == _GROUP and (kind in (_GROUP, _TOP))) or (push == _EXPR and frame[_CLAUSE]):
-                # Sibling groups are joined, SELECT and GROUP BY expressions extended: a chain each.
-                frame[_CHILDREN] += 1
-                if push == _EXPR or frame[_CHILDREN] > 1:
-                    frame[_CHAIN] += 1
+            if (push == _GROUP and (kind in (_GROUP, _TOP)) and prev_kind != WORD
+                    and prev2_text.upper() not in ("GRAPH", "SERVICE")) or (push == _EXPR and frame[1]):
+                # Groups side by side are joined, SELECT and GROUP BY expressions extended: a chain each.
+                frame[4] += 1
+                if push == _EXPR or frame[4] > 1:
+                    frame[2] += 1
                     running += 1
             frame = [push, _NO_CLAUSE, 0, 0, 0, pos, False]
             frames.append(frame)
@@ -404,8 +433,9 @@ def lex(source: str, *, max_depth: int | None = DEFAULT_MAX_DEPTH) -> Lexed:
             if running > limit:
                 raise too_deep(pos)
         prev2_text = prev_text
-        prev_kind, prev_text = tok_kind, tok_text
-        pos = _SKIP.match(text, end).end()  # type: ignore[union-attr]
+        prev_kind = tok_kind
+        prev_text = tok_text
+        pos = end if end >= n or text[end] not in blank else skip_match(text, end).end()  # type: ignore[union-attr]
 
     if len(frames) > 1:
         raise fail(n, f"{opened_at(frame)} is not closed.")
