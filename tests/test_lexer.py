@@ -249,6 +249,32 @@ def test_each_hostile_spelling_is_refused(listener):
 
 
 @pytest.mark.parametrize(
+    "expression",
+    [
+        "SELECT (?o<?o&&'>' AS ?x) WHERE {{ SERVICE {u} {{}} }} #'",
+        "SELECT * WHERE {{ {{ SELECT ?o {{ }} ORDER BY ?o (?o<?o&&'>') }} SERVICE {u} {{}} }} #'",
+        "SELECT * WHERE {{ {{ SELECT ?o {{ }} GROUP BY ?o HAVING (?o<?o&&'>') }} SERVICE {u} {{}} }} #'",
+        "SELECT * WHERE {{ {{ SELECT (SUM(?o) AS ?s) {{ }} GROUP BY (?o<?o&&'>') }} SERVICE {u} {{}} }} #'",
+        "PREFIX ex: <http://x/> SELECT * WHERE {{ FILTER ex:f(?o<?o&&'>') SERVICE {u} {{}} }} #'",
+        "SELECT * WHERE {{ FILTER <http://x/f>(?o<?o&&'>') SERVICE {u} {{}} }} #'",
+        "SELECT * WHERE {{ FILTER regex(STR(?o<?o&&'>'), 'x') SERVICE {u} {{}} }} #'",
+        "SELECT * WHERE {{ FILTER(?o IN (?o<?o&&'>')) SERVICE {u} {{}} }} #'",
+        "SELECT * WHERE {{ FILTER(NOW()<?o&&'>') SERVICE {u} {{}} }} #'",
+        'SELECT * WHERE {{ FILTER("1"@en<?o&&\'>\') SERVICE {u} {{}} }} #\'',
+        "SELECT * WHERE {{ FILTER(<<( <http://a> <http://b> <http://c> )>><?o&&'>') SERVICE {u} {{}} }} #'",
+        "SELECT * WHERE {{ ?s ?p (?o <x'>) . SERVICE {u} {{}} }} #'",
+        "SELECT * WHERE {{ FILTER(EXISTS {{ ?s ?p (?o <x'>) }}) SERVICE {u} {{}} }} #'",
+    ],
+)
+def test_less_than_and_iris_read_as_the_engine_reads_them_in_every_context(expression):
+    # After an operand inside an expression `<` is less-than; in a collection it begins an IRI. Either way
+    # the quote that follows must not hide the SERVICE from the checks.
+    with pytest.raises(BadQuery) as e:
+        analyse(expression.format(u="<http://127.0.0.1:9/>"))
+    assert "SERVICE" in e.value.message
+
+
+@pytest.mark.parametrize(
     "text",
     [
         'SELECT * WHERE { ?s ?p "SERVICE" }',
