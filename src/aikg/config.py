@@ -47,6 +47,9 @@ class Settings:
     query_timeout: float = 30.0
     max_rows: int = 10_000
     max_query_bytes: int = 64 * 1024
+    #: How deep a query's brackets and chained operators may go (aikg.sparql.lexer says why: the engine
+    #: crashes at about 1,700).
+    max_query_depth: int = 500
     #: HTTP: the origins allowed by CORS ("*", or a comma-separated list), the public cache lifetime.
     cors_origins: str | tuple[str, ...] = "*"
     cache_max_age: int = 300

@@ -37,6 +37,7 @@ from aikg.errors import BadRequest, NotFound
 from aikg.graph.search import resolve
 from aikg.namespaces import PREFIXES, XSD
 from aikg.sparql.formats import ANSWER_FORMATS
+from aikg.sparql.query import analyse
 from aikg.store import Solutions, Store, Term
 
 KINDS = ("iri", "string", "integer", "year", "boolean", "date")
@@ -221,25 +222,9 @@ def _term_sparql(term: Term) -> str:
     return str(term)
 
 
-_TOKEN = re.compile(
-    r"""(?P<comment>\#[^\n]*)
-      | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-                  |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
-      | (?P<iri><[^<>"{}|^`\\\s]*>)
-      | (?P<brace>\{)
-      | (?P<other>.)""",
-    re.VERBOSE | re.DOTALL,
-)
-
-
 def _insert_after_where(text: str, blocks: Sequence[str]) -> str:
-    """Insert lines right after the first '{' outside comments, strings and IRIs: a SELECT's WHERE."""
-    for m in _TOKEN.finditer(text):
-        if m.lastgroup == "brace":
-            at = m.end()
-            lines = "".join(f"\n  {b}" for b in blocks)
-            return text[:at] + lines + text[at:]
-    raise ValueError("query has no WHERE clause")
+    """Insert lines right after the '{' that opens the query's WHERE group, leaving the rest as written."""
+    return analyse(text, max_depth=None).insert_in_where(blocks)
 
 
 # ---------------------------------------------------------------------------------------------- loading

@@ -1,1 +1,1 @@
-"""The query text and its answers: the query's structure, result types and writers, formats, VALUES binding."""
+"""The query text and its answers: one lexer, the query's structure, result types and writers, formats, VALUES."""

@@ -1,193 +1,239 @@
-"""Lexical checks of a public query text before any engine sees it.
+"""The structure of a query, read once from the lexer's terminals: what the endpoint checks and rewrites.
 
-The engine executes ``SERVICE <url>`` (it fetches the URL) and would run updates if handed them, so the
-public endpoint tokenises the text first and refuses both. The tokenizer follows the SPARQL 1.1 grammar's
-terminals: comments, string literals, IRIs, variables, blank node labels and prefixed names are skipped
-whole, so a label "SERVICE", an IRI <http://x/SERVICE> or a name ex:insert never trips the checks. Only
-bare words (keywords, function names, ``a``, ``true``) are looked at.
+:func:`analyse` returns one :class:`Query`: its form (SELECT, ASK, CONSTRUCT, DESCRIBE), its own dataset
+(FROM and FROM NAMED resolved through PREFIX and BASE), whether relative IRIs need a base, its depth, and
+where its outer WHERE group, LIMIT and trailing VALUES are. The public endpoint analyses a query once and
+passes this object along; the VALUES binding, the named-query catalogue and DESCRIBE's rewriting read it
+instead of scanning the text with rules of their own.
+
+The checks made here: a query that uses SPARQL Update is refused with 403, and one where the engine could
+read SERVICE (the engine fetches the URL, see :mod:`aikg.sparql.lexer` for every spelling) with 400, both
+naming the line and column in the text as sent. :attr:`Query.text` is the decoded text: the one to run.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-from functools import lru_cache
-from urllib.parse import urljoin
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 from aikg.errors import BadQuery, UpdateForbidden
+from aikg.sparql.lexer import (
+    ANON,
+    BNODE,
+    DEFAULT_MAX_DEPTH,
+    IRI,
+    PNAME_LN,
+    PNAME_NS,
+    PUNCT,
+    VAR,
+    WORD,
+    Lexed,
+    Token,
+    lex,
+    tokens,
+)
+
+__all__ = [
+    "DEFAULT_MAX_DEPTH",
+    "FETCH_KEYWORDS",
+    "QUERY_FORMS",
+    "UPDATE_KEYWORDS",
+    "VOLATILE_FUNCTIONS",
+    "Query",
+    "Token",
+    "analyse",
+    "check_query",
+    "describe_as_select",
+    "tokens",
+    "volatile",
+]
 
 QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
 #: Words that only SPARQL Update has; none of them is a keyword or function of SPARQL 1.1 Query.
 UPDATE_KEYWORDS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH", "USING"}
 )
+#: Functions whose value differs from one run to the next.
+VOLATILE_FUNCTIONS = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE"})
 #: Words that make the engine fetch something on the query's behalf.
 FETCH_KEYWORDS = frozenset({"SERVICE"})
-#: Functions whose value changes from one run to the next (SPARQL 1.1, sections 17.4.2.8, 17.4.4.8, 17.4.5):
-#: an answer that calls one must not be cached or share an ETag with another run's answer.
-VOLATILE_FUNCTIONS = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE"})
 
-_PN = r"A-Za-z\u00C0-\uFFFF"  # PN_CHARS_BASE, widened to all non-ASCII (only ever makes a token longer)
-_TOKEN = re.compile(
-    rf"""
-    (?P<space>\s+)
-  | (?P<comment>\#[^\r\n]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-              |'(?:[^'\\\r\n]|\\.)*'|"(?:[^"\\\r\n]|\\.)*")
-  | (?P<iri><[^<>"{{}}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][0-9_{_PN}\u00B7]+)
-  | (?P<bnode>_:[0-9_.\-{_PN}\u00B7]*)
-  | (?P<pname>(?:[{_PN}][0-9_.\-{_PN}\u00B7]*)?:(?:[0-9_.\-:%{_PN}\u00B7]|\\.)*)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
 _ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+_IRI_CONTENT = re.compile(r"[^<>\"{}|^`\\\x00-\x20]*")
+_PN_LOCAL_ESC = re.compile(r"\\(.)")
+# Texts up to this length are analysed once per process (named queries, the pages' own queries repeat).
+_CACHED_CHARS = 8 * 1024
 
 
-@dataclass(frozen=True)
-class Token:
-    """One lexical token: its kind (word, iri, pname, var, string, ...), its text and where it starts."""
+@dataclass(frozen=True, eq=False)
+class Query:
+    """A query's structure, computed once from its terminals."""
 
-    kind: str
+    #: The text as sent.
+    source: str
+    #: The text with its codepoint escapes decoded: what the checks read, and what runs.
     text: str
-    start: int
-    end: int
+    #: SELECT, ASK, CONSTRUCT or DESCRIBE.
+    form: str
+    #: The BASE IRI the query declares, resolved ('' when it declares none).
+    base: str
+    prefixes: Mapping[str, str]
+    default_graphs: tuple[str, ...]
+    named_graphs: tuple[str, ...]
+    #: The text has relative IRIs and no BASE: the engine needs a base IRI to resolve them.
+    needs_base: bool
+    #: The depth of the engine's syntax tree (brackets and chained operators), as the lexer measured it.
+    depth: int
+    #: The variables named in a SELECT clause (expressions included), or None for SELECT * and other forms.
+    projection: frozenset[str] | None
+    lexed: Lexed = field(repr=False)
+    #: Token indexes: the outer WHERE group's `{` and `}`, the WHERE keyword of `CONSTRUCT WHERE { }`,
+    #: the outer LIMIT's number and the trailing VALUES keyword (-1: absent).
+    where_open: int = -1
+    where_close: int = -1
+    short_construct: int = -1
+    limit_token: int = -1
+    values_token: int = -1
 
     @property
-    def keyword(self) -> str:
-        """Return the upper-cased text of a bare word ('' for any other token)."""
-        return self.text.upper() if self.kind == "word" else ""
+    def tokens(self) -> list[Token]:
+        """Return the query's terminals."""
+        return self.lexed.tokens
 
+    @cached_property
+    def volatile(self) -> bool:
+        """Tell whether two runs can answer differently: a call to NOW(), RAND(), UUID(), STRUUID() or
+        BNODE(), or a CONSTRUCT template that makes blank nodes (fresh labels in every answer).
 
-@dataclass(frozen=True)
-class QueryShape:
-    """What the checks learn about a query: its form and the dataset its own FROM clauses name."""
-
-    form: str
-    default_graphs: tuple[str, ...] = ()
-    named_graphs: tuple[str, ...] = ()
-    #: The text has relative IRIs and no BASE: the engine needs a base IRI to resolve them.
-    needs_base: bool = False
-    #: Two runs can give different answers: it calls NOW(), RAND(), UUID(), STRUUID() or BNODE(), or its
-    #: CONSTRUCT template makes blank nodes (fresh labels in every answer).
-    volatile: bool = False
+        A call is a bare word followed by an argument list, so NOW inside a string, an IRI, a comment, a variable (?now)
+        or a prefixed name (ex:now) is not one; the tokens are those of the decoded text, so N\\u004FW()
+        counts too.
+        """
+        toks = self.tokens
+        for k, tok in enumerate(toks):
+            if tok.kind != WORD:
+                continue
+            word = tok.text.upper()
+            # A call's argument list: "(" or, for no arguments, the NIL terminal "()".
+            if word in VOLATILE_FUNCTIONS and k + 1 < len(toks) and toks[k + 1].text in ("(", "()"):
+                return True
+            if word == "CONSTRUCT" and _template_makes_blank_nodes(toks, k + 1):
+                return True
+        return False
 
     @property
     def has_dataset(self) -> bool:
         """Tell whether the query names its own dataset (FROM or FROM NAMED)."""
         return bool(self.default_graphs or self.named_graphs)
 
+    @property
+    def limit(self) -> int | None:
+        """Return the outer query's LIMIT, if it has one."""
+        return int(self.tokens[self.limit_token].text) if self.limit_token >= 0 else None
 
-def tokens(text: str) -> Iterator[Token]:
-    """Yield the significant tokens of a query text (no whitespace, no comments)."""
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup or "other"
-        if kind in ("space", "comment"):
-            continue
-        yield Token(kind, m.group(), m.start(), m.end())
+    def with_base(self, base_iri: str) -> str:
+        """Return the text to run with `BASE <base_iri>` in front; ValueError if that is not an absolute IRI."""
+        if not (_ABSOLUTE.match(base_iri) and _IRI_CONTENT.fullmatch(base_iri)):
+            raise ValueError(f"{base_iri!r} is not an absolute IRI")
+        return f"BASE <{base_iri}> {self.text}"
+
+    def with_row_limit(self, rows: int) -> str:
+        """Return the text to run with the outer query limited to `rows` solutions (a SELECT's only).
+
+        A smaller LIMIT of the query's own is kept; a larger one is lowered; without one, `LIMIT rows` goes
+        after the solution modifiers (before a trailing VALUES). Pass one more than the row cap to learn
+        whether the cap cut the answer.
+        """
+        if self.form != "SELECT":
+            return self.text
+        toks = self.tokens
+        if self.limit_token >= 0:
+            tok = toks[self.limit_token]
+            if int(tok.text) <= rows:
+                return self.text
+            return f"{self.text[:tok.start]}{rows}{self.text[tok.end:]}"
+        if self.values_token >= 0:
+            at = toks[self.values_token].start
+            return f"{self.text[:at]}LIMIT {rows} {self.text[at:]}"
+        at = toks[-1].end
+        return f"{self.text[:at]} LIMIT {rows}{self.text[at:]}"
+
+    def describe_as_select(self) -> str:
+        """Rewrite a DESCRIBE query into a SELECT DISTINCT of the resources it describes.
+
+        Variables stay variables; constant targets become ``(<iri> AS ?__describedN)`` so that prefixed
+        names are resolved by the engine itself. A DESCRIBE without a WHERE clause gets an empty one.
+        """
+        toks, text = self.tokens, self.text
+        at = next(k for k, t in enumerate(toks) if t.depth == 0 and t.keyword == "DESCRIBE")
+        k = at + 1
+        projection: list[str] = []
+        while k < len(toks):
+            tok = toks[k]
+            if tok.kind == VAR:
+                projection.append(tok.text)
+            elif tok.kind in (IRI, PNAME_LN, PNAME_NS):
+                projection.append(f"({tok.text} AS ?__described{len(projection)})")
+            elif tok.kind == PUNCT and tok.text == "*":
+                projection.append("*")
+            else:
+                break
+            k += 1
+        targets_end = toks[k - 1].end
+        while k < len(toks) and toks[k].keyword == "FROM":
+            k += 3 if k + 1 < len(toks) and toks[k + 1].keyword == "NAMED" else 2
+        k = min(k, len(toks))
+        has_where = k < len(toks) and (toks[k].keyword == "WHERE" or toks[k].text == "{")
+        dataset_end = toks[k - 1].end
+        where = "" if has_where else " WHERE {}"
+        return (text[:toks[at].start] + "SELECT DISTINCT " + " ".join(projection) + text[targets_end:dataset_end]
+                + where + text[dataset_end:])
+
+    def insert_in_where(self, lines: Sequence[str]) -> str:
+        """Return the text as sent with lines put at the start of the outer WHERE group (a named query's)."""
+        if self.where_open < 0:
+            raise ValueError("query has no WHERE clause")
+        at = self.lexed.source_offset(self.tokens[self.where_open].end)
+        return self.source[:at] + "".join(f"\n  {line}" for line in lines) + self.source[at:]
+
+    def source_text(self, start: int, end: int) -> str:
+        """Return the text as sent between two offsets of the decoded text."""
+        return self.source[self.lexed.source_offset(start):self.lexed.source_offset(end)]
+
+    def relocate(self, error: BadQuery, prefix: int = 0) -> BadQuery:
+        """Move an engine's error position from the text run (after a `prefix` of that many characters on
+        its first line) to the text as sent."""
+        details = error.details
+        if not (isinstance(details, dict) and isinstance(details.get("line"), int)
+                and isinstance(details.get("column"), int)):
+            return error
+        line, column = details["line"], details["column"]
+        if line == 1:
+            column = max(1, column - prefix)
+        where = self.lexed.position(self.lexed.offset_of(line, column))
+        if where == {"line": details["line"], "column": details["column"]}:
+            return error
+        message = re.sub(rf"line {details['line']}, column {details['column']}\b",
+                         f"line {where['line']}, column {where['column']}", error.message, count=1)
+        return BadQuery(message, details={**details, **where})
 
 
-def check_query(text: str) -> str:
-    """Return the query form (SELECT, ASK, CONSTRUCT, DESCRIBE) of a text safe to run in public.
+def analyse(text: str, *, max_depth: int | None = DEFAULT_MAX_DEPTH) -> Query:
+    """Check a query text and return its structure.
 
-    Raises :class:`UpdateForbidden` for SPARQL Update and :class:`BadQuery` for SERVICE (which would
-    fetch a URL) or a text that is not a query at all.
+    Raises :class:`UpdateForbidden` for SPARQL Update, and :class:`BadQuery` for SERVICE (which would fetch
+    a URL), a text nested deeper than `max_depth`, a lexical error, or a text that is not a query at all.
     """
-    return analyse(text).form
+    if len(text) <= _CACHED_CHARS:
+        return _analyse_cached(text, max_depth)
+    return _analyse(text, max_depth)
 
 
-@lru_cache(maxsize=1024)
-def analyse(text: str) -> QueryShape:
-    """Check a query text (see :func:`check_query`) and return its form and its own dataset."""
-    prefixes: dict[str, str] = {}
-    base = ""
-    default: list[str] = []
-    named: list[str] = []
-    toks = list(tokens(text))
-    if not toks:
-        raise BadQuery("The query is empty.")
-    i = 0
-    # The prologue: BASE <iri> and PREFIX p: <iri>, in any order.
-    while i < len(toks) and toks[i].keyword in ("BASE", "PREFIX"):
-        if toks[i].keyword == "BASE" and i + 1 < len(toks) and toks[i + 1].kind == "iri":
-            base = _resolve(toks[i + 1].text[1:-1], base)
-            i += 2
-        elif i + 2 < len(toks) and toks[i + 1].kind == "pname" and toks[i + 2].kind == "iri":
-            prefixes[toks[i + 1].text[:-1]] = _resolve(toks[i + 2].text[1:-1], base)
-            i += 3
-        else:
-            break  # malformed prologue: the engine reports it with a position
-    first = toks[i] if i < len(toks) else None
-    in_body = False  # dataset clauses come before the first '{'
-    needs_base = False
-    for j, tok in enumerate(toks):
-        word = tok.keyword
-        if not word:
-            in_body = in_body or tok.text == "{"
-            if tok.kind == "iri" and not base and not _ABSOLUTE.match(tok.text, 1):
-                needs_base = True
-            continue
-        if word in UPDATE_KEYWORDS:
-            raise UpdateForbidden(
-                f"This endpoint is read-only: SPARQL Update ({word}, at {_where(text, tok.start)}) is not accepted. "
-                "Load the data into a store of your own to change it."
-            )
-        if word in FETCH_KEYWORDS:
-            raise BadQuery(
-                f"SERVICE (at {_where(text, tok.start)}) is not allowed: this endpoint does not fetch remote data "
-                "on a query's behalf. Query the other endpoint yourself and combine the results.",
-                details=_position(text, tok.start),
-            )
-        if word == "FROM" and not in_body:
-            named_clause = j + 1 < len(toks) and toks[j + 1].keyword == "NAMED"
-            target = toks[j + 2] if named_clause else (toks[j + 1] if j + 1 < len(toks) else None)
-            iri = _term_iri(target, prefixes, base) if target is not None else None
-            if iri is not None:
-                (named if named_clause else default).append(iri)
-    if first is None or first.keyword not in QUERY_FORMS:
-        found = f"found {first.text[:30]!r}" if first is not None else "found the end of the text"
-        where = _where(text, first.start) if first is not None else "the end"
-        raise BadQuery(
-            f"SPARQL syntax error at {where}: expected SELECT, ASK, CONSTRUCT or DESCRIBE, {found}.",
-            details=_position(text, first.start if first is not None else len(text)),
-        )
-    return QueryShape(first.keyword, tuple(default), tuple(named), needs_base, volatile(text, toks))
-
-
-_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-
-
-def _codepoints(text: str) -> str:
-    """Apply the codepoint escapes (\\uXXXX, \\UXXXXXXXX) to the whole text, as SPARQL 1.1 section 19.2 says."""
-
-    def char(m: re.Match[str]) -> str:
-        value = int(m.group(1) or m.group(2), 16)
-        return chr(value) if value <= 0x10FFFF else m.group()
-
-    return _CODEPOINT.sub(char, text) if "\\" in text else text
-
-
-def volatile(text: str, toks: list[Token] | None = None) -> bool:
-    """Tell whether two runs of a query can answer differently (see :attr:`QueryShape.volatile`).
-
-    A call is a bare word followed by "(" in the token stream, so NOW inside a string, an IRI, a comment,
-    a variable (?now) or a prefixed name (ex:now) is not one. The escapes are applied first, so N\\u004FW()
-    counts (the engine refuses it today; a cache must not trust that).
-    """
-    # This reads its own token stream of the unescaped text (`toks`, the text's tokens, serve when there is
-    # no escape); when sparql/lexer.py gives one token stream with the escapes applied, read that instead.
-    if toks is None or "\\" in text:
-        toks = list(tokens(_codepoints(text)))
-    for k, tok in enumerate(toks):
-        word = tok.keyword
-        if word in VOLATILE_FUNCTIONS and k + 1 < len(toks) and toks[k + 1].text == "(":
-            return True
-        if word == "CONSTRUCT" and _template_makes_blank_nodes(toks, k + 1):
-            return True
-    return False
+def volatile(text: str) -> bool:
+    """Tell whether two runs of a query can answer differently (see :attr:`Query.volatile`)."""
+    return analyse(text, max_depth=None).volatile
 
 
 def _template_makes_blank_nodes(toks: list[Token], k: int) -> bool:
@@ -196,75 +242,181 @@ def _template_makes_blank_nodes(toks: list[Token], k: int) -> bool:
         k += 1  # CONSTRUCT WHERE { ... }: the pattern is the template
     depth = 0
     for tok in toks[k:]:
-        if tok.text == "{":
+        if tok.kind == PUNCT and tok.text == "{":
             depth += 1
-        elif tok.text == "}":
+        elif tok.kind == PUNCT and tok.text == "}":
             depth -= 1
             if depth == 0:
                 return False
-        elif tok.kind == "bnode" or tok.text in ("[", "("):
+        elif tok.kind in (BNODE, ANON) or (tok.kind == PUNCT and tok.text in ("[", "(")):
             return True
     return False
 
 
-def describe_as_select(text: str) -> str:
-    """Rewrite a DESCRIBE query into a SELECT DISTINCT of the resources it describes.
+def check_query(text: str) -> str:
+    """Return the query form (SELECT, ASK, CONSTRUCT, DESCRIBE) of a text safe to run in public (see analyse)."""
+    return analyse(text).form
 
-    Variables stay variables; constant targets become ``(<iri> AS ?__describedN)`` so that prefixed
-    names are resolved by the engine itself. A DESCRIBE without a WHERE clause gets an empty one.
-    """
-    toks = list(tokens(text))
-    at = next(k for k, t in enumerate(toks) if t.keyword == "DESCRIBE")
-    k = at + 1
-    projection: list[str] = []
-    while k < len(toks):
+
+def describe_as_select(text: str) -> str:
+    """Rewrite a DESCRIBE query into a SELECT DISTINCT of the resources it describes (see Query)."""
+    return analyse(text).describe_as_select()
+
+
+@lru_cache(maxsize=512)
+def _analyse_cached(text: str, max_depth: int | None) -> Query:
+    return _analyse(text, max_depth)
+
+
+def _analyse(source: str, max_depth: int | None) -> Query:
+    lexed = lex(source, max_depth=max_depth)
+    toks = lexed.tokens
+    if not toks:
+        raise BadQuery("The query is empty.")
+    first_service = lexed.services[0] if lexed.services else len(toks)
+    for k in range(first_service):
         tok = toks[k]
-        if tok.kind == "var":
-            projection.append(tok.text)
-        elif tok.kind in ("iri", "pname"):
-            projection.append(f"({tok.text} AS ?__described{len(projection)})")
-        elif tok.kind == "other" and tok.text == "*":
-            projection.append("*")
+        if tok.kind == WORD and tok.text.upper() in UPDATE_KEYWORDS:
+            raise UpdateForbidden(
+                f"This endpoint is read-only: SPARQL Update ({tok.text.upper()}, at {lexed.where(tok.start)}) "
+                "is not accepted. Load the data into a store of your own to change it."
+            )
+    if lexed.services:
+        tok = toks[first_service]
+        spelt = "" if tok.text.upper() == "SERVICE" else f", written {tok.text}"
+        raise BadQuery(
+            f"SERVICE (at {lexed.where(tok.start)}{spelt}) is not allowed: this endpoint does not fetch remote "
+            "data on a query's behalf. Query the other endpoint yourself and combine the results.",
+            details=lexed.position(tok.start),
+        )
+
+    # The prologue: BASE <iri> and PREFIX p: <iri>, in any order, each IRI resolved against the BASE so far.
+    base = ""
+    prefixes: dict[str, str] = {}
+    n = len(toks)
+    i = 0
+    while i < n and toks[i].kind == WORD:
+        word = toks[i].text.upper()
+        if word == "BASE" and i + 1 < n and toks[i + 1].kind == IRI:
+            base = resolve(toks[i + 1].text[1:-1], base)
+            i += 2
+        elif word == "PREFIX" and i + 2 < n and toks[i + 1].kind == PNAME_NS and toks[i + 2].kind == IRI:
+            prefixes[toks[i + 1].text[:-1]] = resolve(toks[i + 2].text[1:-1], base)
+            i += 3
         else:
-            break
-        k += 1
-    targets_end = toks[k - 1].end
-    while k < len(toks) and toks[k].keyword == "FROM":
-        k += 3 if k + 1 < len(toks) and toks[k + 1].keyword == "NAMED" else 2
-    k = min(k, len(toks))
-    has_where = k < len(toks) and (toks[k].keyword == "WHERE" or toks[k].text == "{")
-    dataset_end = toks[k - 1].end
-    where = "" if has_where else " WHERE {}"
-    return (
-        text[: toks[at].start]
-        + "SELECT DISTINCT "
-        + " ".join(projection)
-        + text[targets_end:dataset_end]
-        + where
-        + text[dataset_end:]
+            break  # a malformed prologue: the engine reports it with a position
+    first = toks[i] if i < n else None
+    if first is None or first.kind != WORD or first.text.upper() not in QUERY_FORMS:
+        found = f"found {first.text[:30]!r}" if first is not None else "found the end of the text"
+        at = first.start if first is not None else len(lexed.text)
+        raise BadQuery(
+            f"SPARQL syntax error at {lexed.where(at)}: expected SELECT, ASK, CONSTRUCT or DESCRIBE, {found}.",
+            details=lexed.position(at),
+        )
+    form = first.text.upper()
+
+    needs_base = not base and any(t.kind == IRI and not _ABSOLUTE.match(t.text, 1) for t in toks)
+    default: list[str] = []
+    named: list[str] = []
+    projection: set[str] | None = set() if form == "SELECT" else None
+    in_select = form == "SELECT"
+    groups = 0  # groups opened at the top level so far
+    where_open = where_close = short_construct = limit_token = values_token = -1
+    for k in range(i + 1, n):
+        tok = toks[k]
+        if in_select:
+            if tok.depth == 0 and (tok.text == "{" or tok.keyword in ("WHERE", "FROM")):
+                in_select = False
+            elif tok.kind == VAR and projection is not None:
+                projection.add(tok.text[1:])
+            elif tok.depth == 0 and tok.text == "*":
+                projection = None
+        if tok.depth != 0:
+            continue
+        word = tok.keyword
+        if word == "FROM" and where_open < 0:
+            named_clause = k + 1 < n and toks[k + 1].keyword == "NAMED"
+            target = k + 2 if named_clause else k + 1
+            iri = _term_iri(toks[target], prefixes, base) if target < n else None
+            if iri is not None:
+                (named if named_clause else default).append(iri)
+        elif tok.text == "{" and tok.kind == PUNCT:
+            groups += 1
+            if where_open < 0 and (form != "CONSTRUCT" or groups == 2 or toks[k - 1].keyword == "WHERE"):
+                where_open = k
+                if form == "CONSTRUCT" and groups == 1:
+                    short_construct = k - 1
+        elif tok.text == "}" and tok.kind == PUNCT:
+            if where_open >= 0 and where_close < 0:
+                where_close = k
+        elif where_close >= 0:
+            if word == "LIMIT" and k + 1 < n:
+                limit_token = k + 1
+            elif word == "VALUES":
+                values_token = k
+    return Query(
+        source=source, text=lexed.text, form=form, base=base, prefixes=prefixes, default_graphs=tuple(default),
+        named_graphs=tuple(named), needs_base=needs_base, depth=lexed.depth,
+        projection=frozenset(projection) if projection is not None else None, lexed=lexed,
+        where_open=where_open, where_close=where_close, short_construct=short_construct,
+        limit_token=limit_token, values_token=values_token,
     )
 
 
-def _term_iri(tok: Token, prefixes: dict[str, str], base: str) -> str | None:
-    if tok.kind == "iri":
-        return _resolve(tok.text[1:-1], base)
-    if tok.kind == "pname":
+def _term_iri(tok: Token, prefixes: Mapping[str, str], base: str) -> str | None:
+    if tok.kind == IRI:
+        return resolve(tok.text[1:-1], base)
+    if tok.kind in (PNAME_LN, PNAME_NS):
         prefix, _, local = tok.text.partition(":")
         if prefix in prefixes:
-            return prefixes[prefix] + re.sub(r"\\(.)", r"\1", local)
+            return prefixes[prefix] + _PN_LOCAL_ESC.sub(r"\1", local)
     return None
 
 
-def _resolve(iri: str, base: str) -> str:
-    return urljoin(base, iri) if base and ":" not in iri.split("/", 1)[0] else iri
+def resolve(reference: str, base: str) -> str:
+    """Resolve an IRI reference against a base IRI (RFC 3986 section 5.2); without a base it stays as it is."""
+    if not base or _ABSOLUTE.match(reference):
+        return reference
+    scheme, authority, path, query, _ = _split(base)
+    _, r_authority, r_path, r_query, r_fragment = _split(reference)
+    if r_authority is not None:
+        authority, path, query = r_authority, _remove_dots(r_path), r_query
+    elif not r_path:
+        query = r_query if r_query is not None else query
+    else:
+        if not r_path.startswith("/"):
+            r_path = ("/" if authority is not None and not path else path[: path.rfind("/") + 1]) + r_path
+        path, query = _remove_dots(r_path), r_query
+    return (f"{scheme}:" + (f"//{authority}" if authority is not None else "") + path
+            + (f"?{query}" if query is not None else "") + (f"#{r_fragment}" if r_fragment is not None else ""))
 
 
-def _position(text: str, offset: int) -> dict[str, int]:
-    line = text.count("\n", 0, offset) + 1
-    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return {"line": line, "column": column}
+_IRI_PARTS = re.compile(r"(?:([A-Za-z][A-Za-z0-9+.\-]*):)?(?://([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?", re.DOTALL)
 
 
-def _where(text: str, offset: int) -> str:
-    pos = _position(text, offset)
-    return f"line {pos['line']}, column {pos['column']}"
+def _split(iri: str) -> tuple[str, str | None, str, str | None, str | None]:
+    m = _IRI_PARTS.fullmatch(iri)
+    assert m is not None  # every string matches
+    return m.group(1) or "", m.group(2), m.group(3), m.group(4), m.group(5)
+
+
+def _remove_dots(path: str) -> str:
+    """Remove the dot segments of a path (RFC 3986 section 5.2.4)."""
+    out: list[str] = []
+    while path:
+        if path.startswith(("../", "./")):
+            path = path[path.index("/") + 1:]
+        elif path.startswith("/./") or path == "/.":
+            path = "/" + path[3:]
+        elif path.startswith("/../") or path == "/..":
+            path = "/" + path[4:]
+            if out:
+                out.pop()
+        elif path in (".", ".."):
+            path = ""
+        else:
+            cut = path.find("/", 1)
+            cut = len(path) if cut < 0 else cut
+            out.append(path[:cut])
+            path = path[cut:]
+    return "".join(out)

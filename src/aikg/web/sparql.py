@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from aikg.config import Settings
 from aikg.errors import BadRequest, NotAcceptable, UnsupportedMediaType, UpdateForbidden
-from aikg.graph.endpoint import check_text, run_query
+from aikg.graph.endpoint import prepare, run_query
 from aikg.graph.service import SD_PREFIXES, service_description
 from aikg.sparql.formats import (
     JSONLD,
@@ -28,7 +28,6 @@ from aikg.sparql.formats import (
     by_name,
     negotiate,
 )
-from aikg.sparql.query import analyse
 from aikg.store import Boolean, Solutions, Triples
 from aikg.web.http import absolute_url, body_text, cacheable, get_settings, get_store, not_modified, uncacheable
 
@@ -58,18 +57,17 @@ def sparql() -> Response:
     text, default_graphs, named_graphs, params = _read_request(settings)
     if text is None:
         return _no_query(settings, params)
-    form = check_text(text, settings)
-    shape = analyse(text)
-    fmt = _choose_format(form, params)
+    query = prepare(text, settings)
+    fmt = _choose_format(query.form, params)
     # Relative IRIs in the query resolve against the endpoint's URL (building it costs 20 µs).
-    base = absolute_url(request.path) if shape.needs_base else None
+    base = absolute_url(request.path) if query.needs_base else None
     # An answer that can change from run to run (NOW(), RAND(), ...) gets no ETag, so never a 304.
-    etag = None if shape.volatile else _etag(fmt, text, default_graphs, named_graphs, settings, base)
+    etag = None if query.volatile else _etag(fmt, text, default_graphs, named_graphs, settings, base)
     cached = not_modified(etag) if etag is not None and request.method != "POST" else None
     if cached is not None:
         return cached
     result = run_query(
-        get_store(), text, settings=settings, default_graph=default_graphs, named_graphs=named_graphs,
+        get_store(), query, settings=settings, default_graph=default_graphs, named_graphs=named_graphs,
         base_iri=base,
     )
     if isinstance(result, Triples) and fmt not in GRAPH_CANDIDATES:
