@@ -270,13 +270,16 @@ def _rdf_list(paper: ox.NamedNode, people: Sequence[ox.NamedNode]) -> set[ox.Tri
 
 
 def _resource_sources(statements: Iterable[Statement]) -> set[ox.Triple]:
-    """Give every curated resource the sources of the statements it is the subject or the value of."""
-    sources: dict[ox.NamedNode, set[ox.NamedNode]] = defaultdict(set)
+    """Give every curated resource the sources of its own statements; one that no statement describes (a place,
+    a technique) gets the sources of the statements that name it as their value."""
+    own: dict[ox.NamedNode, set[ox.NamedNode]] = defaultdict(set)
+    named: dict[ox.NamedNode, set[ox.NamedNode]] = defaultdict(set)
     for st in statements:
-        for term in (st.key[0], st.key[2]):
-            if isinstance(term, ox.NamedNode) and _curated(term):
-                sources[term] |= st.sources
-    return {ox.Triple(resource, _SOURCE, src) for resource, found in sources.items() for src in found}
+        own[st.key[0]] |= st.sources
+        if isinstance(st.key[2], ox.NamedNode) and _curated(st.key[2]):
+            named[st.key[2]] |= st.sources
+    sources = {**named, **own}
+    return {ox.Triple(r, _SOURCE, src) for r, found in sources.items() if _curated(r) for src in found}
 
 
 def _reified(st: Statement) -> list[ox.Triple]:
