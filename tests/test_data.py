@@ -594,7 +594,8 @@ def test_echo_announced_then_generally_available(store):
 CHECKED_QIDS = {
     "Geoffrey_Hinton": "Q92894", "DeepMind": "Q15733006", "OpenAI": "Q21708200", "Microsoft": "Q2283",
     "NVIDIA": "Q182477", "Sam_Altman": "Q7407093", "Demis_Hassabis": "Q3022141", "University_of_Toronto": "Q180865",
-    "Convolutional_neural_network": "Q17084460", "Reinforcement_learning": "Q830687", "Transformer_architecture": "Q85810444",
+    "Convolutional_neural_network": "Q17084460", "Reinforcement_learning": "Q830687",
+    "Transformer_architecture": "Q85810444",
     "Google": "Q95", "Amazon": "Q3884", "Facebook": "Q380", "Elon_Musk": "Q317521", "Yann_LeCun": "Q3571662",
     "Ilya_Sutskever": "Q21712134", "Y_Combinator": "Q2616400", "Universite_de_Montreal": "Q392189",
     "TensorFlow": "Q21447895", "PyTorch": "Q47509047", "Deep_learning": "Q197536",

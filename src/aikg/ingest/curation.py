@@ -139,7 +139,8 @@ def build(path: Path) -> Build:
             problems.append(f"{_show(t)}: a statement about a curated resource belongs in the graph of its source")
         plain.add(t)
 
-    declared = {t.subject for t in default if t.predicate == _TYPE and t.object.value in _SOURCE_TYPES}
+    declared = {t.subject for t in default
+                if t.predicate == _TYPE and isinstance(t.object, ox.NamedNode) and t.object.value in _SOURCE_TYPES}
     statements: dict[Key, Statement] = {}
     for q in named:
         source = q.graph_name
@@ -190,13 +191,16 @@ def _curated(term: object) -> bool:
     return isinstance(term, ox.NamedNode) and term.value.startswith(RESOURCE)
 
 
-def _rank_blocks(default: list[ox.Triple], problems: list[str]) -> tuple[dict[Key, tuple[str, list[ox.Literal]]], list[ox.Triple]]:
+Ranks = dict[Key, tuple[str, list[ox.Literal]]]
+
+
+def _rank_blocks(default: list[ox.Triple], problems: list[str]) -> tuple[Ranks, list[ox.Triple]]:
     """Take the rdf:Statement blocks out of the default graph: (triple) → (rank, reasons)."""
     blocks: dict[ox.BlankNode, dict[str, list[object]]] = defaultdict(lambda: defaultdict(list))
     for t in default:
         if isinstance(t.subject, ox.BlankNode):
             blocks[t.subject][t.predicate.value].append(t.object)
-    ranks: dict[Key, tuple[str, list[ox.Literal]]] = {}
+    ranks: Ranks = {}
     for node, props in blocks.items():
         if _STATEMENT_CLASS not in props.get(RDF + "type", []):
             continue
@@ -206,9 +210,10 @@ def _rank_blocks(default: list[ox.Triple], problems: list[str]) -> tuple[dict[Ke
             problems.append(f"{node}: a rank block needs one subject, predicate and object and at most one known rank")
             continue
         s, p, o = (x[0] for x in parts)
-        if not isinstance(s, ox.NamedNode) or not isinstance(p, ox.NamedNode) or not isinstance(o, ox.NamedNode | ox.Literal):
+        if not (isinstance(s, ox.NamedNode) and isinstance(p, ox.NamedNode)) or isinstance(o, ox.BlankNode | ox.Triple):
             problems.append(f"{node}: a rank block names a statement about a named resource")
             continue
+        assert isinstance(o, ox.NamedNode | ox.Literal)
         reasons = [r for r in props.get(AIKG + "rankReason", []) if isinstance(r, ox.Literal)]
         ranks[(s, p, o)] = (rank[0], reasons)
     return ranks, [t for t in default if t.subject not in blocks]
