@@ -206,7 +206,7 @@ EXPECTED: dict[str, set[tuple[str, str | None, str, str]]] = {
          'asserts its triple: assert only the best-ranked values.'),
     },
     'statement-rank-without-reason': {
-        (STMT + 'fx1', ONT + 'rankReason', 'SPARQL',
+        (STMT + 'fx1', ONT + 'statementRank', 'SPARQL',
          'A statement ranked preferred needs the reason (aikg:rankReason): why this value is preferred, or '
          'why it is wrong.'),
     },
