@@ -149,7 +149,8 @@ def test_corporate_events(ask):
 def test_reported_amounts(ask):
     rows = ask("reported-amounts", org="DeepMind")
     figures = sorted((int(float(r["value"])), r["currency"], r["qualifier"]) for r in rows)
-    assert figures == [(400_000_000, "GBP", "at least"), (400_000_000, "USD", "exact"),
+    # Re/code's $400 million is a press estimate, not an exact figure (E4).
+    assert figures == [(400_000_000, "GBP", "at least"), (400_000_000, "USD", "estimated"),
                        (500_000_000, "USD", "about"), (500_000_000, "USD", "at least")]
     assert all(r["source"] for r in rows)
     assert any("recode" in r["source"] for r in rows if r["currency"] == "USD" and r["value"].startswith("4"))
@@ -265,4 +266,49 @@ def test_match_games(ask):
 def test_disputed_values(ask):
     rows = ask("disputed-values", item="PyTorch")
     assert sorted(column(rows, "value")) == ["2016", "2017-01"]
-    assert all(r["source"] for r in rows)
+    assert all(r["sources"] for r in rows)
+    # The PyTorch team's January 2017 is preferred and asserted; the seed page's 2016 deprecated and not asserted.
+    by_value = {r["value"]: r for r in rows}
+    assert by_value["2017-01"]["rank"].endswith("PreferredRank") and by_value["2017-01"]["asserted"] == "true"
+    assert by_value["2016"]["rank"].endswith("DeprecatedRank") and by_value["2016"]["asserted"] == "false"
+    assert by_value["2016"]["reason"] and "aitimeline.world" in by_value["2016"]["sources"]
+    # One pattern for every disputed value: a founding year, a paper's two figures, online and issue dates, prices.
+    everything = ask("disputed-values")
+    disputed = {(r["resource"].removeprefix(R), r["property"].rsplit("/", 1)[1]) for r in everything}
+    assert {("DeepMind", "foundingDate"), ("PyTorch", "releaseDate"),
+            ("Transformer_BLEU_WMT_2014_English-French", "value"), ("AlphaGo_Zero_paper", "publicationDate"),
+            ("Google_acquires_DeepMind_2014", "reportedPrice")} <= disputed
+    founding = {r["value"]: r for r in everything if r["resource"] == R + "DeepMind"}
+    assert founding["2010"]["rank"].endswith("PreferredRank") and founding["2012"]["rank"].endswith("DeprecatedRank")
+
+
+def test_sources_of(ask):
+    rows = ask("sources-of", subject="DeepMind", predicate="aikg:foundingDate")
+    by_value: dict[str, set[str]] = {}
+    for r in rows:
+        by_value.setdefault(r["value"], set()).add(r["source"])
+    # 2010 from a later account of the company; 2012 from the press at the time of the acquisition.
+    assert by_value == {
+        "2010": {"https://www.businessinsider.com/the-incredible-life-of-deepmind-cofounder-demis-hassabis-2017-5"},
+        "2012": {"http://www.reuters.com/article/2014/01/27/us-google-deepmind-idUSBREA0Q03220140127",
+                 "https://www.telegraph.co.uk/technology/google/10600083/Google-snaps-up-British-start-up-for-400m.html"},
+    }
+    assert all(r["title"] and r["publisher"] and r["issued"] for r in rows)  # press articles: publisher and date
+    assert {r["asserted"] for r in rows if r["value"] == "2010"} == {"true"}
+    assert {r["asserted"] for r in rows if r["value"] == "2012"} == {"false"}
+    # Without a property: every statement about the resource, each with at least one source.
+    everything = ask("sources-of", subject="aikgr:AlexNet_layer_count")
+    assert {r["predicate"].rsplit("/", 1)[1] for r in everything} >= {"value", "metric", "achievedBy"}
+    # The layer count is sourced to the paper's full text, which states it, not to its abstract page (E3).
+    assert {r["source"] for r in everything if r["predicate"].endswith("/value")} == {
+        "https://proceedings.neurips.cc/paper/2012/file/c399862d3b9d6b76c8436e924a68c45b-Paper.pdf"}
+
+
+def test_provenance_coverage(ask):
+    rows = ask("provenance-coverage")
+    curated = [r for r in rows if r["curated"] == "true"]
+    assert [r["graph"] for r in curated] == ["https://w3id.org/ai-history/graph/milestones"]
+    [row] = curated
+    # Every statement the curated graph asserts about its resources names a source, from some 40 documents.
+    assert int(row["unsourced"]) == 0 and int(row["sourced"]) == int(row["statements"]) > 1000
+    assert int(row["documents"]) >= 40

@@ -20,7 +20,7 @@ from aikg.store import ask, select
 
 R = "https://w3id.org/ai-history/resource/"
 UNIT = "http://qudt.org/vocab/unit/"
-SEED = "https://w3id.org/ai-history/source/seed-deep-learning-breakthrough"
+SEED = "https://aitimeline.world/era/breakthrough"
 P = sparql_prologue()
 
 # The summary and milestone paragraphs of the seed page, verbatim, to check that no description copies its sentences.
@@ -98,11 +98,12 @@ def test_deepmind_produced_dqn_alphago_and_alphago_zero_with_dates(store):
           OPTIONAL { ?model aikg:releaseDate ?date }
         }""")
     got = {r["label"].value: r.get("date") for r in found}
-    assert set(got) == {"DQN", "AlphaGo", "AlphaGo Zero"}
-    # DQN: arXiv, December 2013; AlphaGo: Nature, 28 January 2016; AlphaGo Zero: Nature issue of 19 October 2017.
+    # DQN in two versions (E1): the arXiv paper of 19 December 2013 and the Nature article of 26 February 2015.
+    assert set(got) == {"DQN", "DQN (Nature 2015)", "AlphaGo", "AlphaGo Zero"}
+    # AlphaGo: Nature, 28 January 2016; AlphaGo Zero: Nature issue of 19 October 2017.
     assert {k: v.value for k, v in got.items() if v is not None} == {
-        "DQN": "2013-12", "AlphaGo": "2016-01-28", "AlphaGo Zero": "2017-10-19"}
-    assert got["DQN"].datatype.value.endswith("#gYearMonth")
+        "DQN": "2013-12-19", "DQN (Nature 2015)": "2015-02-26", "AlphaGo": "2016-01-28", "AlphaGo Zero": "2017-10-19"}
+    assert got["DQN"].datatype.value.endswith("#date")
     assert got["AlphaGo"].datatype.value.endswith("#date")
 
 
@@ -233,7 +234,6 @@ FIGURES = [
     ("Lee_Sedol", "Games_won", "1", "NUM", "2016", None, None),
     ("Transformer", "BLEU_score", "28.4", None, "2017", "WMT_2014_English-German", None),
     ("Transformer", "BLEU_score", "41.8", None, "2017", "WMT_2014_English-French", None),
-    ("Transformer", "BLEU_score", "41.0", None, "2017", "WMT_2014_English-French", None),
 ]
 
 
@@ -288,10 +288,19 @@ def test_resnet_compared_with_estimated_human_error(store):
     assert [(Decimal(r["hv"].value), r["q"].value) for r in found] == [(Decimal("5.1"), "estimated")]
 
 
-def test_transformer_first_arxiv_version_figure_cites_v1(store):
-    found = _figures(store, "Transformer", "BLEU_score")
-    v1 = [r for r in found if Decimal(r["value"].value) == Decimal("41.0")]
-    assert [iri(r["src"]) for r in v1] == ["https://arxiv.org/abs/1706.03762v1"]
+def test_transformer_first_arxiv_version_figure_is_a_ranked_statement_citing_v1(store):
+    # One measurement, two values: the revised 41.8 asserted and preferred, the first version's 41.0 kept as a
+    # statement of normal rank that only arXiv v1 makes.
+    found = rows(store, """
+        SELECT ?v ?src ?rank WHERE {
+          ?st rdf:subject aikgr:Transformer_BLEU_WMT_2014_English-French ; rdf:predicate aikg:value ; rdf:object ?v ;
+              prov:wasDerivedFrom ?src .
+          OPTIONAL { ?st aikg:statementRank ?rank } }""")
+    got = {(Decimal(r["v"].value), r["src"].value, r["rank"].value if "rank" in r else None) for r in found}
+    assert got == {(Decimal("41.8"), "https://arxiv.org/abs/1706.03762", "https://w3id.org/ai-history/ontology/PreferredRank"),
+                   (Decimal("41.0"), "https://arxiv.org/abs/1706.03762v1", None)}
+    asserted = rows(store, "SELECT ?v WHERE { aikgr:Transformer_BLEU_WMT_2014_English-French aikg:value ?v }")
+    assert [Decimal(r["v"].value) for r in asserted] == [Decimal("41.8")]
 
 
 # --- Acquisition, founding, match --------------------------------------------------------------------------
@@ -312,11 +321,11 @@ def test_deepmind_acquisition_with_each_reported_price(store):
     assert got == {
         (500_000_000, "USD", "about"),       # seed page
         (500_000_000, "USD", "at least"),    # The Information: over $500 million
-        (400_000_000, "USD", "exact"),       # Re/code: $400 million
+        (400_000_000, "USD", "estimated"),   # Re/code: $400 million, a press estimate (E4)
         (400_000_000, "GBP", "at least"),    # The Telegraph: over £400 million
     }
     labels = " ".join(r["srcLabel"].value for r in prices)
-    for outlet in ("Seed page", "The Information", "Re/code", "Telegraph"):
+    for outlet in ("AI Timeline", "TechCrunch", "Re/code", "Telegraph"):
         assert outlet in labels
 
 
@@ -530,7 +539,7 @@ def test_schema_org_client_finds_producers_authors_and_dates(store):
     produced = select(store, prologue + f"""
         SELECT ?x ?d WHERE {{ ?x a schema:CreativeWork ; schema:producer <{R}DeepMind> ; schema:datePublished ?d }}""")
     got = {r["x"].value[len(R):]: r["d"].value for r in produced}
-    assert {"DQN": "2013-12", "AlphaGo": "2016-01-28", "AlphaGo_Zero": "2017-10-19"}.items() <= got.items()
+    assert {"DQN": "2013-12-19", "AlphaGo": "2016-01-28", "AlphaGo_Zero": "2017-10-19"}.items() <= got.items()
     authored = select(store, prologue + f"""
         SELECT ?paper ?d WHERE {{ ?paper a schema:ScholarlyArticle ; schema:author <{R}Geoffrey_Hinton> ;
                                   schema:datePublished ?d }}""")
@@ -549,16 +558,21 @@ def test_every_fact_node_names_a_labelled_source(store, cls):
     assert [r["x"].value for r in missing] == []
 
 
-def test_seed_source_is_declared(store):
-    assert ask(store, P + f"""ASK {{ <{SEED}> a prov:Entity , dcterms:BibliographicResource ; rdfs:label ?l }}""")
+def test_seed_source_is_the_real_page(store):
+    assert ask(store, P + f"""ASK {{ <{SEED}> a aikg:Source ; dcterms:title ?t ; rdfs:label ?l }}""")
+    # No source is a placeholder of the project's own: the old w3id.org/ai-history/source/ IRIs are gone.
+    assert not ask(store, P + """ASK { ?x dcterms:source|prov:wasDerivedFrom ?s
+                                     FILTER(STRSTARTS(STR(?s), "https://w3id.org/ai-history/")) }""")
 
 
 def test_pytorch_keeps_both_release_dates_with_their_sources(store):
     found = rows(store, """
-        SELECT ?d ?src WHERE { aikgr:PyTorch aikg:reportedValue ?v .
-          ?v a aikg:ReportedValue ; aikg:property aikg:releaseDate ; aikg:reportedDate ?d ; dcterms:source ?src }""")
-    assert {(r["d"].value, r["src"].value) for r in found} == {
-        ("2016", SEED), ("2017-01", "https://pytorch.org/blog/a-year-in/")}
+        SELECT ?d ?src ?rank WHERE { ?st rdf:subject aikgr:PyTorch ; rdf:predicate aikg:releaseDate ; rdf:object ?d ;
+          prov:wasDerivedFrom ?src ; aikg:statementRank ?rank ; aikg:rankReason ?why }""")
+    assert {(r["d"].value, r["src"].value, r["rank"].value.rsplit("/", 1)[1]) for r in found} == {
+        ("2016", SEED, "DeprecatedRank"), ("2017-01", "https://pytorch.org/blog/a-year-in/", "PreferredRank")}
+    # Only the preferred date is asserted.
+    assert [r["d"].value for r in rows(store, "SELECT ?d WHERE { aikgr:PyTorch aikg:releaseDate ?d }")] == ["2017-01"]
     assert ask(store, P + "ASK { aikgr:PyTorch aikg:producedBy aikgr:Facebook_AI_Research }")
 
 
@@ -580,7 +594,8 @@ def test_echo_announced_then_generally_available(store):
 CHECKED_QIDS = {
     "Geoffrey_Hinton": "Q92894", "DeepMind": "Q15733006", "OpenAI": "Q21708200", "Microsoft": "Q2283",
     "NVIDIA": "Q182477", "Sam_Altman": "Q7407093", "Demis_Hassabis": "Q3022141", "University_of_Toronto": "Q180865",
-    "Convolutional_neural_network": "Q17084460", "Reinforcement_learning": "Q830687", "Transformer": "Q85810444",
+    "Convolutional_neural_network": "Q17084460", "Reinforcement_learning": "Q830687",
+    "Transformer_architecture": "Q85810444",
     "Google": "Q95", "Amazon": "Q3884", "Facebook": "Q380", "Elon_Musk": "Q317521", "Yann_LeCun": "Q3571662",
     "Ilya_Sutskever": "Q21712134", "Y_Combinator": "Q2616400", "Universite_de_Montreal": "Q392189",
     "TensorFlow": "Q21447895", "PyTorch": "Q47509047", "Deep_learning": "Q197536",

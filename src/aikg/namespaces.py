@@ -6,6 +6,8 @@ BASE = "https://w3id.org/ai-history/"
 RESOURCE = BASE + "resource/"
 ONTOLOGY = BASE + "ontology/"
 GRAPH = BASE + "graph/"
+#: Statement nodes (rdf:Statement, one per curated triple) are named by a hash of their triple.
+STATEMENT = BASE + "statement/"
 
 #: Named graphs the loader fills. The default graph of every query is their union.
 ONTOLOGY_GRAPH = GRAPH + "ontology"

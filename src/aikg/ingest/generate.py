@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import IO
 
-from aikg.namespaces import DCTERMS, ONTOLOGY, PREFIXES, RDF, RDFS, RESOURCE, SKOS, XSD
+from aikg.namespaces import DCTERMS, ONTOLOGY, PREFIXES, PROV, RDF, RDFS, RESOURCE, SKOS, STATEMENT, XSD
 
 FORMATS = ("nt", "ttl")
 
@@ -43,18 +43,21 @@ SOURCE = _iri(DCTERMS, "source")
 BROADER = _iri(SKOS, "broader")
 ALT_LABEL = _iri(SKOS, "altLabel")
 FIRST, REST, NIL = _iri(RDF, "first"), _iri(RDF, "rest"), _iri(RDF, "nil")
-DOCUMENT = _iri(DCTERMS, "BibliographicResource")
+TITLE = _iri(DCTERMS, "title")
+SUBJECT, PREDICATE, OBJECT = _iri(RDF, "subject"), _iri(RDF, "predicate"), _iri(RDF, "object")
+STATEMENT_CLASS = _iri(RDF, "Statement")
+DERIVED_FROM = _iri(PROV, "wasDerivedFrom")
 _PROPERTIES = (
     "era hasMilestone about producedBy author authorList contributor paper introduces uses buildsOn surpasses",
     "successorOf parentOrganisation acquiredBy acquirer acquired foundedBy founded affiliatedWith affiliation",
     "organisation location venue trainedOn trainingHardware licence measurement metric unit benchmark achievedBy",
     "comparedWith amount date year startYear endYear publicationDate releaseDate foundingDate startDate endDate",
     "since role arxivId doi value currency qualifier reportedPrice priceDisclosed released fundedBy participant",
-    "winner defeated partOfEvent notableMove playedBy score gameNumber moveNumber reportedValue property reportedDate",
+    "winner defeated partOfEvent notableMove playedBy score gameNumber moveNumber statementRank rankReason",
 )
 _CLASSES = (
     "Era Milestone Organisation Person Technique Paper Model Software Product Dataset Hardware Venue Place",
-    "Founding Acquisition Release Affiliation Measurement Metric MonetaryAmount Match Game Move ReportedValue",
+    "Founding Acquisition Release Affiliation Measurement Metric MonetaryAmount Match Game Move Source",
 )
 #: The ontology's properties and classes the generator uses, as N-Triples terms.
 P = {name: _o(name) for line in _PROPERTIES for name in line.split()}
@@ -383,8 +386,19 @@ class _Generator:
         """Make a source document (a news story), described with a type and a label, and return its IRI."""
         k = self.next_id()
         iri = f"<https://news.example.org/{year}/story-{k}>"
-        self.w.block(iri, [(A, DOCUMENT), (LABEL, _lit(f"{self.pick(_ORG1)} News, story {k} ({year})"))])
+        name = f"{self.pick(_ORG1)} News, story {k} ({year})"
+        self.w.block(iri, [(A, C["Source"]), (LABEL, _lit(name)), (TITLE, f'"{name}"')])
         return iri
+
+    def statement(self, name: str, s: str, p: str, o: str, source: str, rank: str | None = None,
+                  reason: str | None = None) -> None:
+        """Describe one statement with the document that makes it, as the curated graph does for all of its own."""
+        pairs = [(A, STATEMENT_CLASS), (SUBJECT, s), (PREDICATE, p), (OBJECT, o), (DERIVED_FROM, source)]
+        if rank is not None:
+            pairs.append((P["statementRank"], _o(rank)))
+        if reason is not None:
+            pairs.append((P["rankReason"], _lit(reason)))
+        self.w.block(f"<{STATEMENT}gen-{name}>", pairs)
 
     def title(self) -> str:
         p = self.pick
@@ -707,7 +721,8 @@ class _Generator:
         doi = f"10.5555/aikg.{k}"
         pairs.append((P["doi"], f'"{doi}"'))
         pairs.append((SOURCE, f"<https://doi.org/{doi}>"))
-        self.w.block(f"<https://doi.org/{doi}>", [(A, DOCUMENT), (LABEL, _lit(f"DOI record {doi}"))])
+        self.w.block(f"<https://doi.org/{doi}>", [(A, C["Source"]), (LABEL, _lit(f"DOI record {doi}")),
+                                                  (TITLE, f'"DOI record {doi}"')])
         self.w.block(iri, pairs)
         for j, a in enumerate(authors):
             rest = f"_:l{k}_{j + 1}" if j + 1 < len(authors) else NIL
@@ -773,19 +788,11 @@ class _Generator:
             pairs += [(P["measurement"], self.measurement(k, j, iri, year, source)) for j in range(1 + int(2.5 * r()))]
         elif kind == "Software":
             pairs.append((P["licence"], self.pick(LICENCES)))
-            if k % 20 == 3 or r() < 0.2:  # sources disagree on when it came out: keep each claim
-                for j in range(2):
-                    reported = _res("ReportedValue", f"{k}_{j}")
-                    pairs.append((P["reportedValue"], reported))
-                    self.w.block(
-                        reported,
-                        [
-                            (A, C["ReportedValue"]),
-                            (P["property"], P["releaseDate"]),
-                            (P["reportedDate"], self.date(year + j)),
-                            (SOURCE, self.source(year + j)),
-                        ],
-                    )
+            if k % 20 == 3 or r() < 0.2:  # sources disagree on when it came out: rank each claim, with its reason
+                self.statement(f"{k}-release", iri, P["releaseDate"], date, source, "PreferredRank",
+                               "The date its makers give.")
+                self.statement(f"{k}-release-other", iri, P["releaseDate"], self.date(year + 1), self.source(year + 1),
+                               "DeprecatedRank", "A later report's date, contradicted by its makers.")
         elif kind == "Product":
             self.w.block(
                 _res("Release", k),
@@ -843,6 +850,7 @@ class _Generator:
         if k % 20 == 7:
             pairs.append((P["about"], self.match(k, about, year, date)))
         self.w.block(iri, pairs)
+        self.statement(f"{k}-date", iri, P["date"], date, source)
         return self.milestones.add()
 
     def run(self) -> None:
@@ -883,4 +891,4 @@ def milestones_for(triples: int) -> int:
 
 
 #: Measured on generated graphs (see `aikg generate`'s report); used to size graphs by triples.
-TRIPLES_PER_MILESTONE = 114.0
+TRIPLES_PER_MILESTONE = 123.5
