@@ -14,6 +14,8 @@ DEFAULTS: dict[str, Any] = {
     "ONTOLOGY": None,
     "SHAPES": None,
     "VALIDATE": True,
+    # The SHACL engine that checks the data before serving: "fast" (compiled) or "pyshacl" (the reference).
+    "VALIDATION_ENGINE": "fast",
     # Store: an on-disk pyoxigraph store, or a remote SPARQL 1.1 endpoint (read, and update for publish).
     "STORE": None,
     # Follow the on-disk store's `current` symlink to new versions (aikg serve --watch).
