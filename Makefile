@@ -25,7 +25,7 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 
 ## serve: validate the shipped data and serve it on http://$(HOST):$(PORT)/
 serve: $(VENV)/.installed
-	$(BIN)/aikg validate
+	$(BIN)/aikg validate --engine fast
 	$(BIN)/aikg serve --host $(HOST) --port $(PORT)
 
 ## system-deps: Debian's Chromium for the browser tests (installed with apt-get when missing)
