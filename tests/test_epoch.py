@@ -2,16 +2,14 @@
 CSV read directly; the curated models, organisations and people are one resource each; every bad input gets a
 clear answer.
 
-The snapshot is looked for in AIKG_EPOCH_CSV, else in a `shared/datasets/epoch-notable-ai-models/` folder beside
-the repository or beside one of its parent folders (CI keeps a copy of shared/ beside the clone). A missing
-snapshot fails these tests: the shipped file must be reproducible.
+The snapshot is found by conftest.find_epoch_csv (AIKG_EPOCH_CSV, else shared/ beside the repository or a parent
+folder); a missing snapshot fails these tests, since the shipped file must stay reproducible.
 """
 
 from __future__ import annotations
 
 import csv
 import math
-import os
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -37,28 +35,14 @@ PREFIX spdx: <http://spdx.org/rdf/terms#>
 """
 
 
-def find_snapshot() -> Path:
-    """Return the snapshot's path: AIKG_EPOCH_CSV, else the shared folder beside the repository or a parent."""
-    env = os.environ.get("AIKG_EPOCH_CSV")
-    if env:
-        return Path(env)
-    for folder in [ROOT, *ROOT.parents]:
-        candidate = folder / "shared" / "datasets" / "epoch-notable-ai-models" / "notable_ai_models.csv"
-        if candidate.exists():
-            return candidate
-    pytest.fail("Epoch's snapshot notable_ai_models.csv was not found: set AIKG_EPOCH_CSV or put shared/ beside "
-                "the repository")
+@pytest.fixture(scope="module")
+def snapshot(epoch_csv) -> Path:
+    return epoch_csv
 
 
 @pytest.fixture(scope="module")
-def snapshot() -> Path:
-    return find_snapshot()
-
-
-@pytest.fixture(scope="module")
-def rows(snapshot) -> list[dict[str, str]]:
-    with snapshot.open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+def rows(epoch_rows) -> list[dict[str, str]]:
+    return epoch_rows
 
 
 def sparql(client, query: str) -> list[dict[str, str]]:
