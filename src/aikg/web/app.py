@@ -22,9 +22,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, store: Store | None =
     app.extensions["aikg"] = store if store is not None else open_store(settings)
     logging.getLogger("aikg").setLevel(logging.INFO)
 
-    from aikg.web import api, handlers, linked, pages, sparql
+    from aikg.web import api, handlers, linked, pages, sparql, trends
 
-    for module in (sparql, linked, api, pages):
+    for module in (sparql, linked, api, pages, trends):
         app.register_blueprint(module.bp)
     handlers.register(app)
     return app
