@@ -1122,6 +1122,7 @@ class _Builder:
             self.t.add(s, SKOS + "altLabel", lang(label))
         if self.r.is_new(s):
             self.t.add(s, A + "importedFrom", iri(self.graph))
+        if s not in self.r.curated.types:  # new, or a decided curated IRI the curated graph does not have yet
             self.t.add(s, DCTERMS + "source", self.epoch)
         if s in self.r.version_of:
             self.t.add(s, DCTERMS + "isVersionOf", iri(self.r.version_of[s]))
