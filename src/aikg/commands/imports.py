@@ -6,7 +6,9 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -59,20 +61,20 @@ def epoch(csv_file: Path, output: Path | None, strict: bool, reconciliation: Pat
         raise InvalidData(f"--strict: {len(summary.refused)} cells or rows were refused (listed above); "
                           "nothing was written.")
     if str(target) == "-":
-        sys.stdout.write(result.turtle)
+        result.write(sys.stdout)
         sys.stdout.flush()
         return
-    _write_atomically(target, result.turtle)
+    _write_atomically(target, result.write)
     click.echo(f"Wrote {target}.", err=True)
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def _write_atomically(path: Path, write: Callable[[TextIO], None]) -> None:
     """Write a file so that a reader sees the old one or the new one, never half of it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
+            write(f)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; the data is for everyone

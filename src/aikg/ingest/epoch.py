@@ -26,11 +26,13 @@ import io
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
+from typing import TextIO
 
 import pyoxigraph as ox
 
@@ -306,10 +308,26 @@ def _column_order(key: str) -> int:
 
 @dataclass
 class Result:
-    """The Turtle text of an import and its summary."""
+    """An import's Turtle, as sorted blocks (written one by one: a large import's text is never one string),
+    and its summary."""
 
-    turtle: str
+    header: list[str]
+    blocks: list[tuple[str, str]]  # (subject IRI, its block), sorted
     summary: Summary
+
+    def write(self, out: TextIO) -> None:
+        """Write the Turtle: the comment header, the prefixes, then each subject's block."""
+        out.write("\n".join([*(f"# {line}".rstrip() for line in self.header), "",
+                             *(f"@prefix {p}: <{ns}> ." for p, ns in sorted(PREFIXES.items()))]) + "\n")
+        for _subject, block in self.blocks:
+            out.write("\n" + block + "\n")
+
+    @property
+    def turtle(self) -> str:
+        """Return the whole Turtle text."""
+        buf = io.StringIO()
+        self.write(buf)
+        return buf.getvalue()
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -317,8 +335,9 @@ class Result:
 # ----------------------------------------------------------------------------------------------------------
 
 
-def read_csv(path: Path) -> tuple[bytes, list[str], list[tuple[int, list[str]]]]:
-    """Read a CSV file: its bytes, header and rows with the line each starts on; a bad file is one clear error."""
+def read_csv(path: Path) -> tuple[bytes, list[str], Iterator[tuple[int, list[str]]]]:
+    """Read a CSV file: its bytes, header, and its rows with the line each starts on, as they are read (a large
+    file's rows are never all in memory); a bad file is one clear error, raised where it is met."""
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -327,25 +346,39 @@ def read_csv(path: Path) -> tuple[bytes, list[str], list[tuple[int, list[str]]]]
         raise BadRequest(f"{path} is empty: expected Epoch's CSV with a header line.")
     if b"\x00" in data:
         raise BadRequest(f"{path} is not a CSV file: it contains NUL bytes (is it a binary file?).")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise BadRequest(f"{path} is not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}, line {line}): "
-                         "save the CSV as UTF-8.") from None
+
+    def not_utf8() -> BadRequest:
+        try:
+            data.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            line = data[: e.start].count(b"\n") + 1
+            return BadRequest(f"{path} is not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}, line "
+                              f"{line}): save the CSV as UTF-8.")
+        return BadRequest(f"{path} is not UTF-8 text: save the CSV as UTF-8.")
+
     csv.field_size_limit(1 << 24)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows: list[tuple[int, list[str]]] = []
+    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    reader = csv.reader(text, strict=True)
     try:
         header = next(reader)
-        previous = reader.line_num
-        for row in reader:
-            start, previous = previous + 1, reader.line_num
-            if any(cell.strip() for cell in row):
-                rows.append((start, row))
+    except UnicodeDecodeError:
+        raise not_utf8() from None
     except csv.Error as e:
         raise BadRequest(f"{path} is not valid CSV: line {reader.line_num}: {e}.") from None
-    return data, header, rows
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        previous = reader.line_num
+        try:
+            for row in reader:
+                start, previous = previous + 1, reader.line_num
+                if any(cell.strip() for cell in row):
+                    yield start, row
+        except UnicodeDecodeError:
+            raise not_utf8() from None
+        except csv.Error as e:
+            raise BadRequest(f"{path} is not valid CSV: line {reader.line_num}: {e}.") from None
+
+    return data, header, rows()
 
 
 @dataclass
@@ -499,16 +532,18 @@ def split_list(text: str) -> list[str]:
 
 
 _FOOTNOTES = re.compile(r"[\u2217*†‡§¶#\d]+$")
+_AND = re.compile(r"\s+(?:and|&)\s+")
+_LEADING_AND = re.compile(r"^and\s+")
 _TEAM = re.compile(r"\b(team|et al\.?|others|collaboration|contributors)$", re.IGNORECASE)
 
 
 def split_authors(text: str) -> tuple[list[str], list[str]]:
     """Split an Authors cell into person names and the entries that are not people (teams, "et al.")."""
     names, skipped = [], []
-    pieces = [p for part in text.replace(";", ",").split(",") for p in re.split(r"\s+(?:and|&)\s+", part)]
+    pieces = [p for part in text.replace(";", ",").split(",") for p in _AND.split(part)]
     for piece in pieces:
         name = _FOOTNOTES.sub("", " ".join(piece.split())).strip(" .")
-        name = re.sub(r"^and\s+", "", name)
+        name = _LEADING_AND.sub("", name)
         if not name:
             continue
         if _TEAM.search(name) or len(name) > 80:
@@ -539,6 +574,7 @@ def parse_links(text: str) -> tuple[list[str], list[str]]:
     return links, bad
 
 
+@lru_cache(maxsize=1 << 17)
 def normalise(name: str) -> str:
     """Normalise a name for matching: accents and case folded, punctuation and spacing collapsed."""
     ascii_ = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
@@ -546,6 +582,7 @@ def normalise(name: str) -> str:
     return " ".join(re.sub(r"[^0-9a-z+]+", " ", ascii_.casefold()).replace("+", " + ").split())
 
 
+@lru_cache(maxsize=1 << 17)
 def slug(name: str) -> str:
     """Make the local part of an IRI from a name: ASCII letters, digits, '-' and '_' ("Llama 3.3" -> Llama_3_3)."""
     ascii_ = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
@@ -583,7 +620,7 @@ class Record:
         return lex + "-01-01"[len(lex) - 4:] if len(lex) < 10 else lex
 
 
-def parse_rows(rows: Sequence[tuple[int, list[str]]], layout: Layout, header: Sequence[str],
+def parse_rows(rows: Iterable[tuple[int, list[str]]], layout: Layout, header: Sequence[str],
                summary: Summary) -> list[Record]:
     """Parse every row; refuse what does not parse, cell by cell, and rows without a name or with a duplicate."""
     records: list[Record] = []
@@ -791,6 +828,7 @@ class Resolver:
         self.version_of: dict[str, str] = {}
         self.matched: dict[tuple[str, str, str], Match] = {}
         self._reported: set[tuple[str, str]] = set()
+        self._auto: dict[tuple[str, str], str] = {}
 
     def note(self, kind: str, name: str) -> None:
         """Record a spelling of a name, so a new resource takes its most frequent one as label."""
@@ -820,6 +858,14 @@ class Resolver:
     def resolve(self, kind: str, name: str, when: str | None = None, model: str | None = None) -> str:
         """Return the IRI a name lands on for a row of this date and model."""
         key = normalise(name)
+        if (kind, key) not in self.decisions:  # no decision: the answer does not depend on the row
+            hit = self._auto.get((kind, key))
+            if hit is None:
+                hit = self._auto[(kind, key)] = self._resolve(kind, name, key, when, model)
+            return hit
+        return self._resolve(kind, name, key, when, model)
+
+    def _resolve(self, kind: str, name: str, key: str, when: str | None, model: str | None) -> str:
         decision = self._decision(kind, key, when, model)
         if decision is not None:
             if decision.decision == "same":
@@ -891,16 +937,15 @@ class Resolver:
         parts = normalise(name).split()
         if len(parts) < 2 or not all(len(p) <= 2 for p in parts[:-1]):
             return []
-        out = []
-        for iri, names in self.curated.names.items():
-            if A + "Person" not in self.curated.types.get(iri, ()):
-                continue
-            for full in names:
-                fp = full.split()
-                if len(fp) >= 2 and fp[-1] == parts[-1] and fp[0][0] == parts[0][0]:
-                    out.append(iri)
-                    break
-        return sorted(out)
+        if not hasattr(self, "_by_surname"):  # curated people by surname, built once
+            self._by_surname: dict[str, set[tuple[str, str]]] = defaultdict(set)
+            for iri, names in self.curated.names.items():
+                if A + "Person" in self.curated.types.get(iri, ()):
+                    for full in names:
+                        fp = full.split()
+                        if len(fp) >= 2:
+                            self._by_surname[fp[-1]].add((fp[0][0], iri))
+        return sorted({i for initial, i in self._by_surname.get(parts[-1], ()) if initial == parts[0][0]})
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -911,6 +956,7 @@ _LOCAL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
 _ORDERED_PREFIXES = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
 
 
+@lru_cache(maxsize=1 << 18)
 def _curie(iri: str) -> str:
     for prefix, ns in _ORDERED_PREFIXES:
         if iri.startswith(ns) and _LOCAL.fullmatch(iri[len(ns):]):
@@ -918,7 +964,12 @@ def _curie(iri: str) -> str:
     return f"<{iri}>"
 
 
+_PLAIN = re.compile(r'[\\"\x00-\x1f\u2028\u2029\ufffe\uffff]')
+
+
 def _string(text: str) -> str:
+    if not _PLAIN.search(text):  # nothing to escape: most labels
+        return f'"{text}"'
     out = ['"']
     for ch in text:
         if ch == "\\":
@@ -939,6 +990,7 @@ def _string(text: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=1 << 16)
 def lang(text: str) -> str:
     """Render an English string literal."""
     return _string(text) + "@en"
@@ -969,22 +1021,32 @@ class Triples:
     def __len__(self) -> int:
         return sum(len(objects) for preds in self.data.values() for objects in preds.values())
 
-    def turtle(self, header: Sequence[str]) -> str:
-        """Write the triples: prefixes, then one block per subject, in IRI order."""
-        out = [f"# {line}".rstrip() for line in header]
-        out.append("")
-        out += [f"@prefix {p}: <{ns}> ." for p, ns in sorted(PREFIXES.items())]
+    def blocks(self) -> list[tuple[str, str]]:
+        """Return one Turtle block per subject (predicates and objects sorted), with the subject's IRI."""
         first = (RDF + "type", RDFS + "label")
-        for s in sorted(self.data):
-            preds = self.data[s]
-            out.append("")
+        out = []
+        for s, preds in self.data.items():
             lines = []
             for p in sorted(preds, key=lambda p: (first.index(p) if p in first else len(first), p)):
                 objects = sorted(preds[p], key=_object_key)
                 name = "a" if p == RDF + "type" else _curie(p)
                 lines.append(f"    {name} {' , '.join(objects)}")
-            out.append(_curie(s) + "\n" + " ;\n".join(lines) + " .")
-        return "\n".join(out) + "\n"
+            out.append((s, _curie(s) + "\n" + " ;\n".join(lines) + " ."))
+        return out
+
+
+class _Sink:
+    """Where triples go: a row's own subjects (its model and figures) into the row's triples, written out as
+    soon as the row is done; the subjects rows share (organisations, people, concepts) into one set."""
+
+    def __init__(self) -> None:
+        self.shared = Triples()
+        self.row = Triples()
+        self.row_subjects: set[str] = set()
+
+    def add(self, s: str, p: str, o: str) -> None:
+        """Add a triple where its subject belongs."""
+        (self.row if s in self.row_subjects else self.shared).add(s, p, o)
 
 
 def _object_key(rendered: str) -> tuple[int, str]:
@@ -1073,11 +1135,9 @@ def import_epoch(
     records = parse_rows(rows, layout, header, summary)
     resolver = Resolver(Curated.load(curated), read_decisions(decisions), summary, decisions)
     builder = _Builder(records, layout, resolver, summary, graph, snapshot_date, len(data))
-    triples = builder.build()
+    del data  # the text of a large file is not needed any more
     summary.models_written = len(records)
-    # The count describes the graph it is in: every triple, this one included.
-    triples.add(graph, VOID + "triples", typed(str(len(triples) + 1), XSD + "integer"))
-    summary.triples = len(triples)
+    blocks, summary.triples = builder.build()
     summary.reconciled = sorted(resolver.matched.values(), key=lambda m: (m.kind, normalise(m.name), m.iri))
     summary.pending.sort()
     head = [
@@ -1086,7 +1146,7 @@ def import_epoch(
         "Generated by `aikg import epoch`; never edit by hand (tests/test_epoch.py regenerates it).",
         f"Snapshot: {csv_path.name}, sha256 {sha256}.",
     ]
-    return Result(triples.turtle(head), summary)
+    return Result(head, blocks, summary)
 
 
 class _Builder:
@@ -1101,7 +1161,11 @@ class _Builder:
         self.graph = graph
         self.snapshot_date = snapshot_date
         self.size = size
-        self.t = Triples()
+        self.t = _Sink()
+        self.blocks: list[tuple[str, str]] = []
+        self.row_triples = 0
+        self.used: set[str] = set()  # the schemes, metrics and units the triples use
+        self.described: set[tuple[str, ...]] = set()  # shared subjects already described
         self.model_iri: dict[str, str] = {}
         self.epoch = iri(EPOCH_DATASET)
         self.org_values: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
@@ -1114,6 +1178,9 @@ class _Builder:
 
     def describe_new(self, s: str, cls: str, label: str) -> None:
         """Type, label and source a resource this import made; a curated one only gets its type again."""
+        if (s, cls, label) in self.described:  # a person or organisation of many rows, described once
+            return
+        self.described.add((s, cls, label))
         self.t.add(s, RDF + "type", iri(A + cls))
         if self.r.is_new(s) or s not in self.r.curated.labelled:
             if s not in self.r.curated.labelled:
@@ -1135,18 +1202,23 @@ class _Builder:
     def concept(self, key: str, value: str) -> str:
         scheme, prefix, _prop, cls, _title = SCHEMES[key]
         s = f"{RESOURCE}{prefix}-{slug(value)}"
+        if (s, value) in self.described:
+            return s
+        self.described.add((s, value))
         self.t.add(s, RDF + "type", iri(A + cls))
         self.t.add(s, RDF + "type", iri(SKOS + "Concept"))
         self.t.add(s, RDFS + "label", lang(value))
         self.t.add(s, SKOS + "prefLabel", lang(value))
         self.t.add(s, SKOS + "inScheme", iri(RESOURCE + scheme))
+        self.used.add(RESOURCE + scheme)
         self.t.add(s, A + "importedFrom", iri(self.graph))
         self.t.add(s, DCTERMS + "source", self.epoch)
         return s
 
     # -- the build ------------------------------------------------------------------------------------------
 
-    def build(self) -> Triples:
+    def build(self) -> tuple[list[tuple[str, str]], int]:
+        """Return the sorted Turtle blocks and the number of triples."""
         self._note_names()
         self.r.mint_all()
         taken: dict[str, int] = {}
@@ -1158,12 +1230,22 @@ class _Builder:
             taken[m] = rec.line
             self.model_iri[normalise(rec.name)] = m
         for rec in self.records:
+            m = self.model_iri[normalise(rec.name)]
+            self.t.row, self.t.row_subjects = Triples(), {m}
             self._model(rec)
+            self.row_triples += len(self.t.row)
+            self.blocks += self.t.row.blocks()
+        self.t.row, self.t.row_subjects = Triples(), set()
         self._org_values()
         self._references()
         self._vocabulary()
         self._dataset()
-        return self.t
+        # The count describes the graph it is in: every triple, this one included.
+        total = self.row_triples + len(self.t.shared) + 1
+        self.t.add(self.graph, VOID + "triples", typed(str(total), XSD + "integer"))
+        self.blocks += self.t.shared.blocks()
+        self.blocks.sort()
+        return self.blocks, total
 
     def _note_names(self) -> None:
         r = self.r
@@ -1278,7 +1360,9 @@ class _Builder:
     def _figure(self, m: str, rec: Record, figure: Figure, hardware: list[str]) -> str:
         t = self.t
         f = f"{RESOURCE}figure-{self._local(m)}-{figure.key.replace('_', '-')}"
+        self.t.row_subjects.add(f)
         metric = RESOURCE + figure.metric
+        self.used.update((metric, figure.unit))
         t.add(m, A + figure.prop, iri(f))
         t.add(f, RDF + "type", iri(A + "Measurement"))
         t.add(f, RDFS + "label", lang(f"{rec.name}: {figure.label} (Epoch AI)"))
@@ -1298,6 +1382,7 @@ class _Builder:
     def _cost(self, m: str, rec: Record) -> None:
         t = self.t
         c = f"{RESOURCE}figure-{self._local(m)}-training-cost"
+        self.t.row_subjects.add(c)
         t.add(m, A + "trainingCost", iri(c))
         t.add(c, RDF + "type", iri(A + "MonetaryAmount"))
         t.add(c, RDFS + "label", lang(f"{rec.name}: training cost (Epoch AI)"))
@@ -1354,19 +1439,17 @@ class _Builder:
     def _vocabulary(self) -> None:
         """Describe the schemes, metrics and units the figures and concepts use."""
         t = self.t
-        used_schemes = {o for preds in t.data.values() for o in preds.get(SKOS + "inScheme", set())}
         for scheme, _prefix, _prop, _cls, title in sorted(SCHEMES.values()):
             s = RESOURCE + scheme
-            if iri(s) not in used_schemes:
+            if s not in self.used:
                 continue
             t.add(s, RDF + "type", iri(SKOS + "ConceptScheme"))
             t.add(s, RDFS + "label", lang(title))
             t.add(s, A + "importedFrom", iri(self.graph))
             t.add(s, DCTERMS + "source", self.epoch)
-        used_metrics = {o for preds in t.data.values() for o in preds.get(A + "metric", set())}
         for figure in FIGURES:
             metric = RESOURCE + figure.metric
-            if iri(metric) not in used_metrics or metric in self.r.curated.types:
+            if metric not in self.used or metric in self.r.curated.types:
                 continue
             label, definition = METRICS[figure.metric]
             t.add(metric, RDF + "type", iri(A + "Metric"))
@@ -1374,9 +1457,8 @@ class _Builder:
             t.add(metric, DCTERMS + "description", lang(definition))
             t.add(metric, A + "importedFrom", iri(self.graph))
             t.add(metric, DCTERMS + "source", self.epoch)
-        used_units = {o for preds in t.data.values() for o in preds.get(A + "unit", set())}
         for unit, label in sorted(UNIT_LABELS.items()):
-            if iri(unit) in used_units and unit not in self.r.curated.labelled:
+            if unit in self.used and unit not in self.r.curated.labelled:
                 t.add(unit, RDF + "type", iri(QUDT + "Unit"))
                 t.add(unit, RDFS + "label", lang(label))
 
