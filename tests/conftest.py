@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +24,34 @@ def app():
     """One read-only app over the tiny test graph, shared by the whole session."""
     app = create_app({"DATA": [str(TINY)], "TESTING": True, "QUERY_TIMEOUT": 10.0})
     return app
+
+
+def find_epoch_csv() -> Path:
+    """Return Epoch's snapshot: AIKG_EPOCH_CSV, else shared/datasets/… beside the repository or a parent folder
+    (CI keeps a copy of shared/ beside the clone). Missing, the tests that need it fail: the shipped Epoch graph
+    must stay reproducible."""
+    env = os.environ.get("AIKG_EPOCH_CSV")
+    if env:
+        return Path(env)
+    for folder in [ROOT.resolve(), *ROOT.resolve().parents]:
+        candidate = folder / "shared" / "datasets" / "epoch-notable-ai-models" / "notable_ai_models.csv"
+        if candidate.exists():
+            return candidate
+    pytest.fail("Epoch's snapshot notable_ai_models.csv was not found: set AIKG_EPOCH_CSV or put shared/ beside "
+                "the repository")
+
+
+@pytest.fixture(scope="session")
+def epoch_csv() -> Path:
+    """The path of Epoch AI's snapshot the shipped Epoch graph was made from."""
+    return find_epoch_csv()
+
+
+@pytest.fixture(scope="session")
+def epoch_rows(epoch_csv) -> list[dict[str, str]]:
+    """The snapshot's rows, read with the csv module alone (expected answers come from here)."""
+    with epoch_csv.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
 
 
 @pytest.fixture(scope="session")

@@ -312,3 +312,185 @@ def test_provenance_coverage(ask):
     # Every statement the curated graph asserts about its resources names a source, from some 40 documents.
     assert int(row["unsourced"]) == 0 and int(row["sourced"]) == int(row["statements"]) > 1000
     assert int(row["documents"]) >= 40
+
+
+# --- Epoch AI's notable models: expected answers come from the snapshot CSV itself -------------------------
+
+
+@pytest.fixture(scope="module")
+def model_names(full_app):
+    """Every name of every model (label and alternative labels), by IRI."""
+    from aikg.namespaces import sparql_prologue
+    from aikg.store import select
+
+    rows = select(get_store(full_app),
+                  sparql_prologue() + "SELECT ?m ?l WHERE { ?m a aikg:Model ; rdfs:label|skos:altLabel ?l }")
+    names: dict[str, set[str]] = {}
+    for r in rows:
+        names.setdefault(r["m"].value, set()).add(r["l"].value)
+    return names
+
+
+def _compute(row) -> float | None:
+    return float(row["Training compute (FLOP)"]) if row["Training compute (FLOP)"] else None
+
+
+def _year(row) -> int:
+    return int(row["Publication date"][:4])
+
+
+def _largest_by_year(epoch_rows) -> dict[int, tuple[float, set[str]]]:
+    best: dict[int, tuple[float, set[str]]] = {}
+    for r in epoch_rows:
+        flop = _compute(r)
+        if flop is None:
+            continue
+        year = _year(r)
+        top, names = best.get(year, (-1.0, set()))
+        if flop > top:
+            best[year] = (flop, {r["Model"]})
+        elif flop == top:
+            names.add(r["Model"])
+    return best
+
+
+def test_largest_training_runs(ask, epoch_rows, model_names):
+    rows = ask("largest-training-runs", **{"from": 2010, "to": 2024})
+    best = {y: v for y, v in _largest_by_year(epoch_rows).items() if 2010 <= y <= 2024}
+    assert {int(r["year"]) for r in rows} == set(best)
+    for r in rows:
+        flop, names = best[int(r["year"])]
+        assert abs(float(r["flop"]) - flop) <= 1e-9 * flop
+        assert names & model_names[r["model"]], (r["year"], r["modelLabel"], names)
+
+
+def test_milestone_compute(ask, epoch_rows):
+    rows = {(r["milestone"], r["model"]): r for r in ask("milestone-compute")}
+    best = _largest_by_year(epoch_rows)
+    for milestone, model, name in [("AlexNet_wins_ILSVRC_2012", "AlexNet", "AlexNet"),
+                                   ("Transformer_introduced_2017", "Transformer", "Transformer"),
+                                   ("AlphaGo_Zero_learns_from_scratch_2017", "AlphaGo_Zero", "AlphaGo Zero")]:
+        row = next(r for r in epoch_rows if r["Model"] == name)
+        year, flop = _year(row), _compute(row)
+        got = rows[(R + milestone, R + model)]
+        assert float(got["flop"]) == pytest.approx(flop)
+        assert float(got["frontierFlop"]) == pytest.approx(best[year][0])
+        assert float(got["share"]) == pytest.approx(flop / best[year][0])
+        above = {r["Model"] for r in epoch_rows if _compute(r) and _year(r) == year and _compute(r) > flop}
+        assert int(got["rank"]) == len(above) + 1
+    # The AlphaGo match is about the program; its versions with a known compute (Fan, Lee, Master) are listed.
+    alphago = {r["modelLabel"] for r in rows.values() if r["milestone"] == R + "AlphaGo_defeats_Lee_Sedol_2016"}
+    assert {"AlphaGo Lee", "AlphaGo Master", "AlphaGo Fan"} <= alphago
+
+
+def _authors(epoch_rows) -> dict[str, set[str]]:
+    from aikg.ingest.epoch import normalise, split_authors
+
+    models: dict[str, set[str]] = {}
+    for r in epoch_rows:
+        for name in split_authors(r["Authors"])[0]:
+            models.setdefault(normalise(name), set()).add(r["Model"])
+    return models
+
+
+def test_prolific_authors(ask, epoch_rows):
+    rows = ask("prolific-authors", min_models=10)
+    counts = [int(r["models"]) for r in rows]
+    assert counts == sorted(counts, reverse=True) and min(counts) >= 10
+    by_name = _authors(epoch_rows)
+    got = {r["personLabel"]: int(r["models"]) for r in rows}
+    # A person the curated graph does not have: every spelling that normalises to theirs, nothing else.
+    assert got["Quoc V. Le"] == len(by_name["quoc v le"])
+    # A curated person: Epoch's full name and the initials the reconciliation file maps to him.
+    assert got["Ilya Sutskever"] == len(by_name["ilya sutskever"] | by_name["i sutskever"])
+
+
+def test_hardware_used(ask, epoch_rows):
+    rows = ask("hardware-used")
+    expected: dict[str, set[str]] = {}
+    for r in epoch_rows:
+        for h in {h.strip() for h in r["Training hardware"].split(",") if h.strip()}:
+            expected.setdefault(h, set()).add(r["Model"])
+    assert {r["hardwareLabel"]: int(r["models"]) for r in rows} == {h: len(m) for h, m in expected.items()}
+    assert rows[0]["hardwareLabel"] == max(expected, key=lambda h: len(expected[h]))
+
+
+def test_domain_models(ask, epoch_rows, model_names):
+    rows = ask("domain-models", domain="Games")
+    expected = {r["Model"] for r in epoch_rows if "Games" in [d.strip() for d in r["Domain"].split(",")]}
+    assert len(rows) == len(expected)
+    assert all(model_names[r["model"]] & expected for r in rows)
+    dates = [r["date"] for r in rows]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_milestone_era_models(ask, epoch_rows, model_names):
+    rows = ask("milestone-era-models", milestone="AlphaGo defeats Lee Sedol")
+    # DeepMind produced the match; Epoch's "Google DeepMind" before the April 2023 merger is DeepMind too.
+    expected = {r["Model"] for r in epoch_rows if 2012 <= _year(r) <= 2017
+                and {"DeepMind", "Google DeepMind"} & {o.strip() for o in r["Organization"].split(",")}}
+    assert {r["organisation"] for r in rows} == {R + "DeepMind"}
+    assert len(rows) == len(expected)
+    assert all(model_names[r["model"]] & expected for r in rows)
+
+
+def test_organisation_compute(ask, epoch_rows):
+    rows = ask("organisation-compute", **{"from": 2023, "to": 2023})
+    openai = [r for r in epoch_rows if _year(r) == 2023 and _compute(r)
+              and "OpenAI" in [o.strip() for o in r["Organization"].split(",")]]
+    got = next(r for r in rows if r["organisation"] == R + "OpenAI")
+    assert int(got["models"]) == len(openai)
+    assert float(got["largest"]) == pytest.approx(max(_compute(r) for r in openai))
+    assert float(got["total"]) == pytest.approx(sum(_compute(r) for r in openai))
+
+
+def test_country_compute(ask, epoch_rows):
+    rows = ask("country-compute", **{"from": 2024, "to": 2024})
+    china = [r for r in epoch_rows if _year(r) == 2024 and _compute(r)
+             and "China" in [c.strip() for c in r["Country (from Organization)"].split(",")]]
+    got = next(r for r in rows if r["countryLabel"] == "China")
+    assert int(got["models"]) == len(china)
+    assert float(got["largest"]) == pytest.approx(max(_compute(r) for r in china))
+
+
+def test_open_weights(ask, epoch_rows):
+    rows = {int(r["year"]): r for r in ask("open-weights")}
+    known: dict[int, int] = {}
+    open_: dict[int, int] = {}
+    for r in epoch_rows:
+        if r["Model accessibility"]:
+            known[_year(r)] = known.get(_year(r), 0) + 1
+            open_[_year(r)] = open_.get(_year(r), 0) + r["Model accessibility"].startswith("Open weights")
+    assert {y: int(r["known"]) for y, r in rows.items()} == known
+    assert {y: int(r["open"]) for y, r in rows.items()} == open_
+
+
+def test_base_model_lineage(ask, epoch_rows, model_names):
+    start = next(r for r in epoch_rows if r["Base model"])
+    chain, name = [], start["Model"]
+    by_name = {r["Model"]: r for r in epoch_rows}
+    while name in by_name and by_name[name]["Base model"] and len(chain) < 6:
+        name = by_name[name]["Base model"].split(",")[0].strip()
+        chain.append(name)
+    rows = ask("base-model-lineage", model=start["Model"])
+    assert [int(r["steps"]) for r in rows][: len(chain)] == list(range(1, len(chain) + 1))
+    assert all(name in model_names[r["ancestor"]] for name, r in zip(chain, rows, strict=False))
+
+
+def test_compute_doubling_time(ask, epoch_rows):
+    import math
+    from datetime import date
+
+    best = _largest_by_year(epoch_rows)
+    (start_flop, start_names), (end_flop, end_names) = best[2012], best[2017]
+    start = next(r for r in epoch_rows if r["Model"] in start_names)
+    end = next(r for r in epoch_rows if r["Model"] in end_names)
+    d1, d2 = (date.fromisoformat(r["Publication date"]) for r in (start, end))
+    months = (d2.year - d1.year) * 12 + (d2.month - d1.month) + (d2.day - d1.day) / 30.4375
+    rows = ask("compute-doubling-time", **{"from": 2012, "to": 2017})
+    assert len(rows) == 1
+    got = rows[0]
+    assert float(got["growth"]) == pytest.approx(end_flop / start_flop)
+    assert float(got["doublings"]) == pytest.approx(math.log2(end_flop / start_flop), abs=1e-6)
+    assert float(got["months"]) == pytest.approx(months)
+    assert float(got["doublingMonths"]) == pytest.approx(months / math.log2(end_flop / start_flop), rel=1e-6)

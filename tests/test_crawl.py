@@ -1,18 +1,21 @@
 """Crawl the live server as a linked-data client and a browser would: no broken link, every resource reached.
 
-The crawl starts from the home page, the VoID description, the dataset page and the VoID example resources,
+It crawls the curated graph with a sample of the Epoch graph (the whole of it would be tens of thousands of
+pages). The crawl starts from the home page, the VoID description, the dataset page and the VoID example resources,
 follows every same-host ``href`` in HTML and every ``Link: rel="alternate"`` header, and visits each URL
 once (in waves, a few requests at a time).
 """
 
 from __future__ import annotations
 
+import csv
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urljoin, urlsplit
 
+import pytest
 import rdflib
 import requests
 from requests.utils import parse_header_links
@@ -64,8 +67,44 @@ def _fetch(url: str) -> _Visit:
     return visit
 
 
-def test_crawl_finds_no_broken_link_and_reaches_every_resource(live_server, full_app):
-    store = full_app.extensions["aikg"]
+SAMPLE_MODELS = {"AlexNet", "DQN", "DQN-2015", "AlphaGo Fan", "AlphaGo Lee", "AlphaGo Zero", "GANs", "Transformer",
+                 "ResNet-152 (ImageNet)", "Word2Vec (large)", "GPT-4", "Llama 3.3", "Gemini 1.0 Ultra", "WaveNet",
+                 "Flan-PaLM 540B", "BERT-Large"}
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory, epoch_csv):
+    """A live server over the curated graph and an Epoch graph imported from a sample of the snapshot: every page
+    of the full Epoch graph would be some 40,000 requests, and its pages come from the same templates."""
+    from conftest import LiveServer
+
+    from aikg.ingest import epoch as ep
+    from aikg.namespaces import GRAPH
+    from aikg.web.app import create_app
+
+    folder = tmp_path_factory.mktemp("crawl")
+    with epoch_csv.open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        rows = [r for r in reader if r["Model"] in SAMPLE_MODELS]
+        fields = reader.fieldnames
+    sample = folder / "sample.csv"
+    with sample.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    graph = folder / "notable-ai-models.ttl"
+    graph.write_text(ep.import_epoch(sample, graph=GRAPH + "notable-ai-models", curated=ep.default_curated(),
+                                     decisions=ep.default_decisions()).turtle, encoding="utf-8")
+    app = create_app({"DATA": [str(p) for p in ep.default_curated()] + [str(graph)], "TESTING": True,
+                      "QUERY_TIMEOUT": 10.0})
+    server = LiveServer(app).start()
+    yield server, app
+    server.stop()
+
+
+def test_crawl_finds_no_broken_link_and_reaches_every_resource(crawled):
+    live_server, app = crawled
+    store = app.extensions["aikg"]
     host = urlsplit(live_server.url).netloc
     void = rdflib.Graph().parse(f"{live_server.url}/.well-known/void", format="turtle")
     examples = [str(x).split("/ai-history/", 1)[1] for x in void.objects(None, VOID.exampleResource)]

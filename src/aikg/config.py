@@ -35,6 +35,8 @@ class Settings:
     shapes: tuple[str, ...] | None = None
     #: Validate the data files with SHACL before serving them.
     validate: bool = True
+    #: The SHACL engine that checks the data before serving: "fast" (compiled) or "pyshacl" (the reference).
+    validation_engine: str = "fast"
     #: An on-disk pyoxigraph store directory (`aikg load`), served instead of the files.
     store: str | None = None
     #: Follow the on-disk store's `current` symlink to new versions (aikg serve --watch).

@@ -19,14 +19,16 @@ def shipped(name: str) -> Path:
     raise FileNotFoundError(f"aikg cannot find its shipped {name!r} (looked in {', '.join(map(str, _ROOTS))})")
 
 
-def rdf_files(folder: Path) -> list[Path]:
-    """Return the RDF files of a folder, sorted by name."""
-    return sorted(p for p in folder.iterdir() if p.suffix in RDF_SUFFIXES and p.is_file())
+def rdf_files(folder: Path, *, recursive: bool = False) -> list[Path]:
+    """Return the RDF files of a folder (and its subfolders, if asked), sorted by path."""
+    found = folder.rglob("*") if recursive else folder.iterdir()
+    return sorted(p for p in found if p.suffix in RDF_SUFFIXES and p.is_file() and not p.name.startswith("."))
 
 
 def default_data() -> list[Path]:
-    """Return the shipped data files (every era is a file in data/)."""
-    return rdf_files(shipped("data"))
+    """Return the shipped data files: every era is a file in data/, each imported dataset a file in a subfolder
+    (data/epoch/notable-ai-models.ttl); each file is its own named graph."""
+    return rdf_files(shipped("data"), recursive=True)
 
 
 def default_ontology() -> list[Path]:

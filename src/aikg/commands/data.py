@@ -33,8 +33,9 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
               help="Ontology files, the class hierarchy for the shapes (default: the shipped ontology).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "turtle"]), default="text", show_default=True,
               help="text for people, json for programs, turtle for the SHACL validation report graph.")
-@click.option("--engine", type=click.Choice(["pyshacl", "fast"]), default="pyshacl", show_default=True,
-              help="pyshacl, the reference; or fast, a compiled validator that reports the same results.")
+@click.option("--engine", type=click.Choice(["pyshacl", "fast"]), default="fast", show_default=True,
+              help="fast, a compiled validator that reports what pyshacl reports (2 s on the shipped curated and "
+              "Epoch graphs); or pyshacl, the reference (some 40 s there).")
 def validate(files: tuple[Path, ...], shapes: tuple[Path, ...], ontology: tuple[Path, ...], fmt: str,
              engine: str) -> None:
     """Check RDF files against the SHACL shapes (default: the shipped data).

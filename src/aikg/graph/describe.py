@@ -10,6 +10,7 @@ values (it grows with the number of incoming properties, one page query each).
 from __future__ import annotations
 
 import builtins
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -30,6 +31,7 @@ _FIRST = RDF + "first"
 _REST = RDF + "rest"
 _NIL = RDF + "nil"
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
 _LANG_STRING = RDF + "langString"
 
 # Facts shown in their own fields of a Description, not among `out`.
@@ -42,6 +44,8 @@ _UNIT_SYMBOLS = {
     "UNITLESS": "",
     "DAY": "days",
     "HR": "hours",
+    "W": "W",
+    "FRACTION": "",
     "YR": "years",
     "MIN": "minutes",
 }
@@ -439,6 +443,27 @@ def _node(term: Term, node_facts: dict[Term, list[tuple[ox.NamedNode, Term]]], n
     return Node(term, label, types, sorted(groups.values(), key=lambda g: g.label.lower()))
 
 
+_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def number_text(literal: ox.Literal) -> str:
+    """Write a figure's value for a reader: an xsd:double as 4.7 × 10¹⁷ from a million up (or below 0.001), else
+    with at most four significant digits and thousands separators; other numbers as their source wrote them."""
+    if literal.datatype.value != XSD_DOUBLE:
+        return literal.value
+    try:
+        x = float(literal.value)
+    except ValueError:
+        return literal.value
+    if x == 0 or not math.isfinite(x):
+        return "0" if x == 0 else literal.value
+    if abs(x) >= 1e6 or abs(x) < 1e-3:
+        mantissa, exponent = f"{x:.2e}".split("e")
+        mantissa = mantissa.rstrip("0").rstrip(".")
+        return f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPTS)}"
+    return f"{float(f'{x:.4g}'):,}".removesuffix(".0")
+
+
 def _figure(m: Term, facts: dict[Term, list[tuple[ox.NamedNode, Term]]], link, name, nested: bool) -> Figure:  # type: ignore[no-untyped-def]
     """Build a figure from the facts of a measurement node."""
     by: dict[str, list[Term]] = defaultdict(list)
@@ -464,6 +489,8 @@ def _figure(m: Term, facts: dict[Term, list[tuple[ox.NamedNode, Term]]], link, n
         local = unit_term.value.rsplit("/", 1)[-1]
         if unit_term.value.startswith("http://qudt.org/") and local in _UNIT_SYMBOLS:
             unit_label = _UNIT_SYMBOLS[local]
+        elif unit_term.value == ONTOLOGY + "FLOP":
+            unit_label = "FLOP"
         unit = Link(unit_term.value, unit_label)
     date = one("date")
     rank = one("rank")
@@ -480,7 +507,7 @@ def _figure(m: Term, facts: dict[Term, list[tuple[ox.NamedNode, Term]]], link, n
         term=m,
         label=labels[0].value if labels else None,
         metric=one_link("metric"),
-        value=raw.value if isinstance(raw, ox.Literal) else None,
+        value=number_text(raw) if isinstance(raw, ox.Literal) else None,
         value_term=raw if isinstance(raw, ox.Literal) else None,
         unit=unit,
         benchmark=one_link("benchmark"),

@@ -31,8 +31,10 @@ _NON_WORD = re.compile(r"[\W_]+")
 
 def normalise(text: str) -> str:
     """Fold case and accents and turn punctuation into single spaces ("Université" -> "universite")."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_FOLD)
+    bare = text.casefold()
+    if not bare.isascii():  # most labels are ASCII, and the character loop is most of an index build
+        decomposed = unicodedata.normalize("NFKD", bare)
+        bare = "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_FOLD)
     return _NON_WORD.sub(" ", bare).strip()
 
 

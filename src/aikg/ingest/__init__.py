@@ -1,1 +1,2 @@
-"""Files to a store: parse once, validate with SHACL, load, publish, and the synthetic generator."""
+"""Files to a store: parse once, validate with SHACL, load, publish, the synthetic generator, and the importers of
+outside datasets (epoch.py: Epoch AI's notable models)."""

@@ -137,12 +137,81 @@ def graph_body(triples: list[ox.Triple], fmt: Format) -> bytes:
     """Serialise triples in a graph format; JSON-LD is compacted with the published context."""
     if fmt.name != JSONLD.name:
         return fmt.write(triples)
-    # pyld turns N-Triples into expanded JSON-LD with one node object per subject and rdf:type as @type.
-    nquads = NTRIPLES.write(triples).decode()
-    expanded = jsonld.from_rdf(nquads, {"format": "application/n-quads"})
-    compacted = jsonld.compact(expanded, {"@context": context()}, {"documentLoader": _no_remote_documents})
+    compacted = jsonld.compact(expanded_jsonld(triples), {"@context": context()},
+                               {"documentLoader": _no_remote_documents})
     compacted["@context"] = absolute_url("/context.jsonld")
     return json.dumps(compacted, ensure_ascii=False, indent=1).encode()
+
+
+_RDF_FIRST = "http://www.w3.org/1999/02/22-rdf-syntax-ns#first"
+_RDF_REST = "http://www.w3.org/1999/02/22-rdf-syntax-ns#rest"
+_RDF_NIL = "http://www.w3.org/1999/02/22-rdf-syntax-ns#nil"
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def _jsonld_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"@id": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"@id": f"_:{term.value}"}
+    if term.language:
+        return {"@value": term.value, "@language": term.language}
+    if term.datatype.value == _XSD_STRING:
+        return {"@value": term.value}
+    return {"@value": term.value, "@type": term.datatype.value}
+
+
+def expanded_jsonld(triples: Sequence[ox.Triple]) -> list[dict[str, Any]]:
+    """Turn triples into expanded JSON-LD as pyld's from_rdf does (one node object per subject, rdf:type as
+    @type, well-formed blank-node lists as @list), in one pass: from_rdf takes time quadratic in the triples
+    (8 s for 4,000, a minute for the 10,000 of a class with thousands of instances)."""
+    nodes: dict[str, dict[str, Any]] = {}
+    uses: dict[str, int] = {}
+    for t in triples:
+        s_id = _jsonld_term(t.subject)["@id"]  # type: ignore[arg-type]
+        node = nodes.setdefault(s_id, {"@id": s_id})
+        if t.predicate.value == _RDF_TYPE and not isinstance(t.object, ox.Literal):
+            # The triples are distinct, so no value is added twice.
+            node.setdefault("@type", []).append(_jsonld_term(t.object)["@id"])  # type: ignore[arg-type]
+            continue
+        obj = _jsonld_term(t.object)  # type: ignore[arg-type]
+        node.setdefault(t.predicate.value, []).append(obj)
+        if isinstance(t.object, ox.BlankNode):
+            uses[obj["@id"]] = uses.get(obj["@id"], 0) + 1
+
+    def list_node(node_id: str) -> bool:
+        node = nodes.get(node_id)
+        if node is None or not node_id.startswith("_:") or uses.get(node_id) != 1:
+            return False
+        keys = set(node) - {"@id"}
+        return keys == {_RDF_FIRST, _RDF_REST} and len(node[_RDF_FIRST]) == 1 and len(node[_RDF_REST]) == 1
+
+    def fold(value: dict[str, Any]) -> dict[str, Any] | None:
+        """Return {"@list": [...]} for the head of a well-formed list, else None."""
+        items, seen, current = [], set(), value.get("@id")
+        while current != _RDF_NIL:
+            if current is None or current in seen or not list_node(current):
+                return None
+            seen.add(current)
+            items.append(nodes[current][_RDF_FIRST][0])
+            current = nodes[current][_RDF_REST][0].get("@id")
+        for n in seen:
+            del nodes[n]
+        return {"@list": items}
+
+    for node in list(nodes.values()):
+        if node["@id"] not in nodes or list_node(node["@id"]):  # a list's own nodes are folded from its owner
+            continue
+        for key, values in node.items():
+            if key.startswith("@"):
+                continue
+            for i, v in enumerate(values):
+                if "@id" in v and v["@id"].startswith("_:") and v["@id"] in nodes and list_node(v["@id"]):
+                    folded = fold(v)
+                    if folded is not None:
+                        values[i] = folded
+    return [nodes[k] for k in sorted(nodes)]
 
 
 def _alternates(path: str) -> dict[str, str]:
