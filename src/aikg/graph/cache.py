@@ -1,35 +1,86 @@
-"""Remember what a function computed from a store until the store's data version changes."""
+"""Remember what a function computed from a store, per data version: the one cache of the domain modules.
+
+The data of a version never changes, so what a function computes from it holds until the version does. The
+key is the store's data version (a hash of the data, so two stores holding the same data share an entry)
+and the other arguments; a cache keeps the few most recent keys, so a store that follows new versions, or
+many short-lived stores (tests, a reload), never make it grow without bound.
+"""
 
 from __future__ import annotations
 
 import functools
 import threading
-import weakref
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Concatenate, Generic, ParamSpec, TypeVar, overload
 
+from aikg.errors import AikgError
 from aikg.store import Store
 
+P = ParamSpec("P")
 T = TypeVar("T")
 
+#: Versions kept per function: the live one, the previous one while queries finish on it, and some room.
+SIZE = 4
 
-def per_version(fn: Callable[[Store], T]) -> Callable[[Store], T]:
-    """Cache `fn(store)` per store object and data version (home counts, the timeline, ontology maps)."""
-    cache: weakref.WeakKeyDictionary[Any, tuple[str, T]] = weakref.WeakKeyDictionary()
-    lock = threading.Lock()
 
-    @functools.wraps(fn)
-    def wrapper(store: Store) -> T:
-        version = store.info.version
-        hit = cache.get(store)
-        if hit is not None and hit[0] == version:
-            return hit[1]
-        with lock:
-            hit = cache.get(store)
-            if hit is not None and hit[0] == version:
-                return hit[1]
-            value = fn(store)
-            cache[store] = (version, value)
+class PerVersion(Generic[P, T]):
+    """A function of a store (and hashable arguments) whose results are kept per data version."""
+
+    def __init__(self, fn: Callable[Concatenate[Store, P], T], size: int = SIZE) -> None:
+        self.fn = fn
+        self.size = size
+        self._entries: OrderedDict[tuple[Hashable, ...], T] = OrderedDict()
+        self._lock = threading.Lock()
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, store: Store, *args: P.args, **kwargs: P.kwargs) -> T:
+        key = (store.info.version, *args, *sorted(kwargs.items()))
+        try:
+            return self._entries[key]
+        except KeyError:
+            pass
+        # One build per key at a time: concurrent first requests wait for it rather than all computing it.
+        with self._lock:
+            if key in self._entries:
+                return self._entries[key]
+            value = self.fn(store, *args, **kwargs)
+            self._entries[key] = value
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
             return value
 
-    return wrapper
+    def __contains__(self, store: object) -> bool:
+        """Tell whether something is kept for the store's current version."""
+        try:
+            version = store.info.version  # type: ignore[attr-defined]
+        except AikgError:  # a store that cannot say its version has nothing cached
+            return False
+        return any(key[0] == version for key in list(self._entries))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        """Forget everything."""
+        with self._lock:
+            self._entries.clear()
+
+
+@overload
+def per_version(fn: Callable[Concatenate[Store, P], T], *, size: int = SIZE) -> PerVersion[P, T]: ...
+
+
+@overload
+def per_version(
+    fn: None = None, *, size: int = SIZE
+) -> Callable[[Callable[Concatenate[Store, P], T]], PerVersion[P, T]]: ...
+
+
+def per_version(
+    fn: Callable[Concatenate[Store, P], T] | None = None, *, size: int = SIZE
+) -> PerVersion[P, T] | Callable[[Callable[Concatenate[Store, P], T]], PerVersion[P, T]]:
+    """Cache `fn(store, ...)` per data version and arguments (as a decorator, bare or with `size=`)."""
+    if fn is not None:
+        return PerVersion(fn, size)
+    return lambda f: PerVersion(f, size)

@@ -3,12 +3,12 @@ super terms, alignments to other vocabularies, and how much the data uses it (co
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from aikg.graph.cache import per_version
 from aikg.graph.describe import Link, fallback_label, labels_of
 from aikg.namespaces import (
     DCTERMS,
@@ -94,8 +94,6 @@ _OUTSIDE_NAMES = {
     "http://www.wikidata.org/entity/": "Wikidata",
 }
 
-_cache: dict[tuple[int, str], OntologyDoc] = {}
-_lock = threading.Lock()
 
 
 def ontology_triples(store: Store) -> list[ox.Triple]:
@@ -112,15 +110,10 @@ def ontology_triples(store: Store) -> list[ox.Triple]:
     return fallback.triples
 
 
+@per_version
 def ontology_doc(store: Store) -> OntologyDoc:
     """Return the documentation of the ontology for the store's current version (built once per version)."""
-    key = (id(store), store.info.version)
-    found = _cache.get(key)
-    if found is None:
-        with _lock:
-            found = _cache.get(key) or _build(store)
-            _cache[key] = found
-    return found
+    return _build(store)
 
 
 def _rows(store: Store, text: str) -> list[tuple[ox.NamedNode | ox.BlankNode | ox.Literal | None, ...]]:

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import bisect
 import re
-import threading
 import unicodedata
-import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
 from aikg.errors import BadRequest
+from aikg.graph.cache import per_version
 from aikg.namespaces import ONTOLOGY, OWL, PREFIXES, RDFS, sparql_prologue
 from aikg.store import Solutions, Store
 
@@ -138,8 +137,6 @@ SELECT ?k ?s ?o WHERE {
 """
 )
 
-_cache: weakref.WeakKeyDictionary[object, tuple[str, _Index]] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
 
 
 def _better_label(current: str, current_lang: str | None, value: str, lang: str | None) -> bool:
@@ -198,19 +195,13 @@ def _short(text: str, limit: int = 160) -> str:
     return text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
+@per_version
 def index(store: Store) -> _Index:
     """Return the label index of a store, built once per data version."""
-    version = store.info.version
-    cached = _cache.get(store)
-    if cached is not None and cached[0] == version:
-        return cached[1]
-    with _lock:
-        cached = _cache.get(store)
-        if cached is not None and cached[0] == version:
-            return cached[1]
-        built = _build(store)
-        _cache[store] = (version, built)
-        return built
+    return _build(store)
+
+
+_cache = index  # `store in _cache`: whether the index of the store's version is built
 
 
 def _match(query: str, key: str) -> int | None:

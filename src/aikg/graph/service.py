@@ -12,6 +12,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from aikg.graph.cache import per_version
 from aikg.namespaces import BASE, DCTERMS, PREFIXES, RDF, RDFS, SD, VOID, XSD
 from aikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS
 from aikg.store import Solutions, Store
@@ -56,20 +57,12 @@ def service_description(store: Store, settings: Mapping[str, Any], endpoint_url:
     max_rows = int(settings.get("MAX_ROWS") or 0)
     max_bytes = int(settings.get("MAX_QUERY_BYTES") or 0)
     title = str(settings.get("TITLE") or "aikg")
-    # Counting the graphs costs a query over everything: do it once per store, data version and URL.
-    key = (id(store), store.info.version, endpoint_url, void_url, timeout, max_rows, max_bytes, title)
-    cached = _CACHE.get(key)
-    if cached is None:
-        if len(_CACHE) >= 16:
-            _CACHE.clear()
-        cached = _CACHE[key] = _build(store, endpoint_url, void_url, timeout, max_rows, max_bytes, title)
-    return list(cached)
+    # Counting the graphs costs a query over everything: do it once per data version, URL and limits.
+    return list(_described(store, endpoint_url, void_url, timeout, max_rows, max_bytes, title))
 
 
-_CACHE: dict[tuple[object, ...], tuple[ox.Triple, ...]] = {}
-
-
-def _build(
+@per_version(size=16)
+def _described(
     store: Store, endpoint_url: str, void_url: str, timeout: float, max_rows: int, max_bytes: int, title: str
 ) -> tuple[ox.Triple, ...]:
     out: list[ox.Triple] = []

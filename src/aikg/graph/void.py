@@ -8,11 +8,11 @@ the host that serves them (endpoint, dumps, example resources).
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from aikg.graph.cache import per_version
 from aikg.namespaces import (
     DCTERMS,
     FOAF,
@@ -65,22 +65,10 @@ class Statistics:
     examples: tuple[str, ...] = ()
 
 
-_cache: dict[tuple[int, str], Statistics] = {}
-_lock = threading.Lock()
-
-
+@per_version
 def statistics(store: Store, resource_space: str = RESOURCE) -> Statistics:
     """Return the statistics of the store's current version, counting them on first use."""
-    key = (id(store), store.info.version)
-    found = _cache.get(key)
-    if found is not None:
-        return found
-    with _lock:
-        found = _cache.get(key)
-        if found is None:
-            found = _count(store, resource_space)
-            _cache[key] = found
-    return found
+    return _count(store, resource_space)
 
 
 def _solutions(store: Store, text: str) -> list[tuple[ox.NamedNode | ox.BlankNode | ox.Literal | None, ...]]:

@@ -1,0 +1,58 @@
+"""The per-version cache: one entry per data version and arguments, shared by equal versions, bounded."""
+
+from __future__ import annotations
+
+from aikg.errors import StoreUnavailable
+from aikg.graph.cache import SIZE, per_version
+from aikg.store import DatasetInfo
+
+
+class FakeVersioned:
+    """Only what the cache reads from a store: its data version."""
+
+    def __init__(self, version: str) -> None:
+        self.version = version
+
+    @property
+    def info(self) -> DatasetInfo:
+        if self.version == "dead":
+            raise StoreUnavailable("the store does not answer")
+        return DatasetInfo(self.version, "2024-01-01T00:00:00+00:00")
+
+
+def test_one_computation_per_version_and_arguments():
+    calls = []
+
+    @per_version
+    def count(store, n=1):
+        calls.append((store.info.version, n))
+        return len(calls)
+
+    a, b = FakeVersioned("v1"), FakeVersioned("v1")
+    assert count(a) == count(a) == count(b) == 1  # the same data, whichever store object holds it
+    assert count(a, 2) == 2
+    a.version = "v2"
+    assert count(a) == 3 and a in count and b in count
+    assert calls == [("v1", 1), ("v1", 2), ("v2", 1)]
+
+
+def test_the_cache_is_bounded():
+    @per_version
+    def version(store):
+        return store.info.version
+
+    store = FakeVersioned("v0")
+    for i in range(10 * SIZE):
+        store.version = f"v{i}"
+        assert version(store) == store.version
+    assert len(version) == SIZE
+    store.version = "v0"
+    assert store not in version
+
+
+def test_a_store_that_cannot_say_its_version_has_nothing_cached():
+    @per_version(size=2)
+    def version(store):
+        return store.info.version
+
+    assert FakeVersioned("dead") not in version
