@@ -29,7 +29,7 @@ from aikg.graph.search import resolve, search
 from aikg.namespaces import OWL
 from aikg.sparql.formats import ANSWER_FORMATS, JSON, RQ, SPARQL_CSV, Format, by_name, negotiate
 from aikg.store import Solutions
-from aikg.web.http import get_store, href
+from aikg.web.http import cacheable, get_store, href, int_arg
 from aikg.web.openapi import build as build_openapi
 
 bp = Blueprint("api", __name__)
@@ -58,14 +58,6 @@ def run_named(name: str, given: Mapping[str, list[str]]) -> tuple[cat.NamedQuery
     config = current_app.config
     result = query.run(store, binding, timeout=config.get("QUERY_TIMEOUT"), limit=config.get("MAX_ROWS"))
     return query, binding, result
-
-
-def _cacheable(response: Response) -> Response:
-    response.headers["Vary"] = "Accept"
-    max_age = current_app.config.get("CACHE_MAX_AGE")
-    if max_age:
-        response.headers["Cache-Control"] = f"public, max-age={int(max_age)}"
-    return response
 
 
 def query_summary(query: cat.NamedQuery) -> dict[str, Any]:
@@ -99,7 +91,7 @@ def query_summary(query: cat.NamedQuery) -> dict[str, Any]:
 @bp.get("/api/queries")
 def list_queries() -> Response:
     """List the named queries."""
-    return _cacheable(jsonify({"queries": [query_summary(q) for q in cat.shipped()]}))
+    return cacheable(jsonify({"queries": [query_summary(q) for q in cat.shipped()]}))
 
 
 @bp.get("/api/queries/<name>")
@@ -109,33 +101,21 @@ def named_query(name: str) -> Response:
     fmt = _answer_format(query)
     if fmt is RQ:
         binding = query.bind(get_store(), _given(request.args))
-        return _cacheable(Response(query.instantiate(binding), content_type="application/sparql-query; charset=utf-8"))
+        return cacheable(Response(query.instantiate(binding), content_type="application/sparql-query; charset=utf-8"))
     query, binding, result = run_named(name, _given(request.args))
     if fmt is JSON:
-        return _cacheable(jsonify(cat.answer_json(query, binding, result)))
+        return cacheable(jsonify(cat.answer_json(query, binding, result)))
     body = fmt.write(result)
     response = Response(body, content_type=fmt.content_type)
     if fmt is SPARQL_CSV:
         response.headers["Content-Disposition"] = f'inline; filename="{query.name}.csv"'
-    return _cacheable(response)
+    return cacheable(response)
 
 
 @bp.get("/api/openapi.json")
 def openapi() -> Response:
     """Serve the OpenAPI 3.1 description of the API, generated from the query files."""
-    return _cacheable(jsonify(build_openapi(cat.shipped(), title=str(current_app.config.get("TITLE") or "aikg"))))
-
-
-def _limit(raw: str | None, default: int = 20, most: int = 100) -> int:
-    if raw is None or not raw.strip():
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"limit must be a whole number from 1 to {most}; got {raw!r}.") from None
-    if not 1 <= value <= most:
-        raise BadRequest(f"limit must be from 1 to {most}; got {value}.")
-    return value
+    return cacheable(jsonify(build_openapi(cat.shipped(), title=str(current_app.config.get("TITLE") or "aikg"))))
 
 
 @bp.get("/api/search")
@@ -146,7 +126,7 @@ def api_search() -> Response:
         raise BadRequest("Give the text to look for as q, for example /api/search?q=alphago.")
     store = get_store()
     classes = [resolve(store, c, OWL + "Class") for c in request.args.getlist("class")]
-    hits = search(store, q, classes=classes or None, limit=_limit(request.args.get("limit")))
+    hits = search(store, q, classes=classes or None, limit=int_arg("limit", 20, 1, 100))
     return jsonify([
         {
             "iri": h.iri,

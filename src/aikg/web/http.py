@@ -8,15 +8,20 @@ ontology terms under /ontology/. Slugs never contain a dot.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TypeVar
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, Response, current_app, has_request_context, request
+from werkzeug.wrappers import Response as BaseResponse
 
+from aikg.errors import BadRequest
 from aikg.namespaces import BASE
 from aikg.store import Store
 
 SERVED_SPACES = ("resource/", "ontology/")
 _WEB = ("http://", "https://")
+R = TypeVar("R", bound=BaseResponse)
 
 
 def get_store(app: Flask | None = None) -> Store:
@@ -60,3 +65,47 @@ def href(iri: str) -> str:
 def iri_for(path: str) -> str:
     """Return the canonical IRI for a served path such as 'resource/AlphaGo'."""
     return _base() + path.lstrip("/")
+
+
+# -- caching: every cacheable response goes through these two ------------------------------------------
+
+
+def cache_control() -> str:
+    """Return the Cache-Control value of a public answer (CACHE_MAX_AGE seconds)."""
+    return f"public, max-age={int(current_app.config.get('CACHE_MAX_AGE') or 0)}"
+
+
+def cacheable(response: R, etag: str | None = None, vary: Iterable[str] = ("Accept",)) -> R:
+    """Mark a response publicly cacheable: its strong ETag (if any), Vary and Cache-Control."""
+    if etag is not None:
+        response.set_etag(etag)
+    for header in vary:
+        response.vary.add(header)
+    response.headers["Cache-Control"] = cache_control()
+    return response
+
+
+def not_modified(etag: str, vary: Iterable[str] = ("Accept",)) -> Response | None:
+    """Return a 304 when the request's If-None-Match holds the ETag (weak comparison, as RFC 9110 says)."""
+    if not request.if_none_match.contains_weak(etag):
+        return None
+    return cacheable(Response(status=304), etag, vary)
+
+
+# -- arguments ------------------------------------------------------------------------------------------
+
+
+def int_arg(name: str, default: int, low: int, high: int, value: str | None = None) -> int:
+    """Read an integer request argument between `low` and `high` (`default` when absent or empty);
+    anything else is a 400 that names the argument and its range."""
+    raw = request.args.get(name) if value is None else value
+    if raw is None or not raw.strip():
+        return default
+    choices = f"{low} or {high}" if high == low + 1 else f"from {low} to {high}"
+    try:
+        number = int(raw.strip())
+    except ValueError:
+        raise BadRequest(f"{name} must be a whole number {choices}; got {raw!r}.") from None
+    if not low <= number <= high:
+        raise BadRequest(f"{name} must be {choices}; got {number}.")
+    return number

@@ -47,7 +47,7 @@ from aikg.graph.ontology_doc import jsonld_context, ontology_doc, ontology_tripl
 from aikg.graph.void import statistics, void_triples
 from aikg.namespaces import ONTOLOGY, curie
 from aikg.sparql.formats import GRAPH_FORMATS, HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format, by_name, negotiate
-from aikg.web.http import get_store, iri_for
+from aikg.web.http import cacheable, get_store, int_arg, iri_for, not_modified
 
 bp = Blueprint("linked", __name__)
 
@@ -68,10 +68,6 @@ def _host() -> str:
     return request.host_url.rstrip("/") + request.script_root
 
 
-def _max_age() -> int:
-    return int(current_app.config.get("CACHE_MAX_AGE", 300))
-
-
 def _space_iri(space: str) -> str:
     """Return the IRI of a namespace (resource/ or ontology/) under the configured base."""
     return iri_for(space)
@@ -90,26 +86,13 @@ def _pick_extension(candidates: Sequence[Format] = _NEGOTIABLE, default: Format 
 
 
 def _see_other(url: str) -> BaseResponse:
-    response = redirect(url, code=303)
-    response.headers["Vary"] = "Accept"
-    response.headers["Cache-Control"] = f"public, max-age={_max_age()}"
-    return response
+    return cacheable(redirect(url, code=303))
 
 
 def _etag(*parts: str) -> str:
     version = get_store().info.version
     digest = hashlib.sha256("\x1f".join((version, _host(), request.full_path, *parts)).encode()).hexdigest()
     return f"{version}-{digest[:16]}"
-
-
-def _not_modified(etag: str) -> BaseResponse | None:
-    if request.if_none_match.contains(etag):
-        response = Response(status=304)
-        response.set_etag(etag)
-        response.headers["Vary"] = "Accept"
-        response.headers["Cache-Control"] = f"public, max-age={_max_age()}"
-        return response
-    return None
 
 
 def _link_header(alternates: dict[str, str], current: str, describes: str | None) -> str:
@@ -127,9 +110,7 @@ def _link_header(alternates: dict[str, str], current: str, describes: str | None
 def _finish(
     response: BaseResponse, etag: str, alternates: dict[str, str], ext: str, describes: str | None
 ) -> BaseResponse:
-    response.set_etag(etag)
-    response.headers["Vary"] = "Accept"
-    response.headers["Cache-Control"] = f"public, max-age={_max_age()}"
+    cacheable(response, etag)
     response.headers["Content-Location"] = alternates[ext]
     modified = get_store().info.modified
     if modified:
@@ -224,7 +205,7 @@ def _serve(space: str, name: str) -> BaseResponse:
     if ext not in DOCUMENT_FORMATS:
         raise NotFound(f"No representation .{ext}; use one of {', '.join(DOCUMENT_FORMATS)}.")
     etag = _etag()
-    cached = _not_modified(etag)
+    cached = not_modified(etag)
     if cached is not None:
         return cached
     alternates = _alternates(f"/{space}{stem}")
@@ -239,22 +220,9 @@ def _serve(space: str, name: str) -> BaseResponse:
     return _finish(response, etag, alternates, ext, iri)
 
 
-def _int_arg(name: str, default: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"{name} must be a whole number, not {raw!r}.") from None
-    if not 0 <= value <= high:
-        raise BadRequest(f"{name} must be between 0 and {high}.")
-    return value
-
-
 def _html_page(space: str, stem: str, iri: str, alternates: dict[str, str]) -> BaseResponse:
-    limit = _int_arg("incoming_limit", 50, _MAX_INCOMING_PAGE)
-    offset = _int_arg("incoming_offset", 0, 10**9)
+    limit = int_arg("incoming_limit", 50, 0, _MAX_INCOMING_PAGE)
+    offset = int_arg("incoming_offset", 0, 0, 10**9)
     store = get_store()
     description = describe(store, iri, incoming_limit=limit, incoming_offset=offset)
     if description is None:
@@ -319,7 +287,7 @@ def ontology_document(ext: str) -> BaseResponse:
     if ext not in DOCUMENT_FORMATS:
         raise NotFound(f"No representation .{ext}; use one of {', '.join(DOCUMENT_FORMATS)}.")
     etag = _etag()
-    cached = _not_modified(etag)
+    cached = not_modified(etag)
     if cached is not None:
         return cached
     store = get_store()
@@ -340,13 +308,11 @@ def ontology_document(ext: str) -> BaseResponse:
 def jsonld_context_document() -> BaseResponse:
     """Serve the JSON-LD context that aikg's JSON-LD documents refer to."""
     etag = _etag()
-    cached = _not_modified(etag)
+    cached = not_modified(etag)
     if cached is not None:
         return cached
     body = json.dumps({"@context": context()}, ensure_ascii=False, indent=1).encode()
-    response = Response(body, content_type=JSONLD.content_type)
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = f"public, max-age={_max_age()}"
+    response = cacheable(Response(body, content_type=JSONLD.content_type), etag, vary=())
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
@@ -379,7 +345,7 @@ def void_document(ext: str) -> BaseResponse:
 
 def _void(ext: str) -> BaseResponse:
     etag = _etag(ext)
-    cached = _not_modified(etag)
+    cached = not_modified(etag)
     if cached is not None:
         return cached
     store = get_store()
@@ -442,11 +408,9 @@ def dump(filename: str) -> BaseResponse:
     gz = explicit_gz or encode
     store = get_store()
     etag = f"{store.info.version}-{ext}" + ("-gz" if gz else "")
-    if request.if_none_match.contains(etag):
-        response = Response(status=304)
-        response.set_etag(etag)
-        response.headers["Vary"] = "Accept-Encoding"
-        return response
+    cached = not_modified(etag, vary=("Accept-Encoding",))
+    if cached is not None:
+        return cached
     cache = current_app.config.get("DUMP_DIR")
     found = dump_file(store, fmt, Path(cache) if cache else default_cache_dir(), gzipped=gz)
     mimetype = "application/gzip" if explicit_gz else fmt.content_type
@@ -454,11 +418,9 @@ def dump(filename: str) -> BaseResponse:
     response = Response(_chunks(found.path), mimetype=mimetype)
     response.headers["Content-Length"] = str(found.path.stat().st_size)
     response.headers["Content-Disposition"] = f'attachment; filename="{download}"'
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = f"public, max-age={_max_age()}"
+    cacheable(response, etag, vary=("Accept-Encoding",))
     if encode:
         response.headers["Content-Encoding"] = "gzip"
-    response.headers["Vary"] = "Accept-Encoding"
     response.headers["Link"] = f'<{_host()}/.well-known/void>; rel="describedby"; type="text/turtle"'
     response.headers.setdefault("Access-Control-Allow-Origin", str(current_app.config.get("CORS_ORIGINS") or "*"))
     return response

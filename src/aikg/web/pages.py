@@ -21,7 +21,7 @@ from aikg.graph.search import resolve, search
 from aikg.namespaces import XSD, curie, sparql_prologue
 from aikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS
 from aikg.store import Boolean, QueryResult, Solutions, Store, Triples
-from aikg.web.http import get_store, href
+from aikg.web.http import get_store, href, int_arg
 from aikg.web.layout import draw
 
 bp = Blueprint("pages", __name__)
@@ -159,7 +159,7 @@ def timeline_page() -> tuple[str, int]:
         if iri:
             chosen[facet] = iri
     try:
-        number = _bounded(request.args.get("page"), "page", 1, 1, 10**6)
+        number = int_arg("page", 1, 1, 10**6)
     except BadRequest as e:
         error, number = e, 1
     shown = timeline.page(line.filter(**chosen), number)
@@ -174,19 +174,11 @@ def timeline_page() -> tuple[str, int]:
     return html, 400 if error else 200
 
 
-def _hops(raw: str | None) -> int:
-    if raw in (None, ""):
-        return 1
-    if raw not in ("1", "2"):
-        raise BadRequest(f"hops must be 1 or 2; got {raw!r}.")
-    return int(raw)
-
-
 @bp.get("/explore")
 def explore_page() -> tuple[str, int]:
     """Draw the neighbourhood of a resource (1 or 2 links away) as a labelled graph and a list."""
     store = get_store()
-    hops = _hops(request.args.get("hops"))
+    hops = int_arg("hops", 1, 1, 2)
     raw = request.args.get("iri", "")
     error: BadRequest | None = None
     hood = drawing = None
@@ -215,25 +207,13 @@ def _edge_groups(hood: paths.Neighbourhood) -> list[dict[str, Any]]:
     return out
 
 
-def _bounded(raw: str | None, name: str, default: int, low: int, high: int) -> int:
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)  # type: ignore[arg-type]
-    except ValueError:
-        raise BadRequest(f"{name} must be a whole number from {low} to {high}; got {raw!r}.") from None
-    if not low <= value <= high:
-        raise BadRequest(f"{name} must be from {low} to {high}; got {value}.")
-    return value
-
-
 @bp.get("/paths")
 def paths_page() -> tuple[str, int]:
     """Show how two resources are connected: the shortest labelled paths, each with its SPARQL."""
     store = get_store()
     source_raw, target_raw = request.args.get("from", ""), request.args.get("to", "")
-    longest = _bounded(request.args.get("max"), "max", 4, 1, paths.MAX_LENGTH)
-    limit = _bounded(request.args.get("limit"), "limit", 10, 1, 50)
+    longest = int_arg("max", 4, 1, paths.MAX_LENGTH)
+    limit = int_arg("limit", 10, 1, 50)
     errors: list[BadRequest] = []
     ends: list[str | None] = []
     for name, raw in (("from", source_raw), ("to", target_raw)):

@@ -31,7 +31,7 @@ from aikg.sparql.formats import (
 )
 from aikg.sparql.query import analyse
 from aikg.store import Boolean, Solutions, Triples
-from aikg.web.http import get_store
+from aikg.web.http import cacheable, get_store, not_modified
 
 bp = Blueprint("sparql", __name__)
 
@@ -62,8 +62,9 @@ def sparql() -> Response:
     form = check_text(text, settings)
     fmt = _choose_format(form, params)
     etag = _etag(fmt, text, default_graphs, named_graphs, settings)
-    if request.method != "POST" and request.if_none_match.contains_weak(etag):
-        return _cached_response(etag, settings)
+    cached = not_modified(etag) if request.method != "POST" else None
+    if cached is not None:
+        return cached
     result = run_query(
         get_store(), text, settings=settings, default_graph=default_graphs, named_graphs=named_graphs,
         base_iri=request.base_url if analyse(text).needs_base else None,  # building the URL costs 20 µs
@@ -71,10 +72,8 @@ def sparql() -> Response:
     if isinstance(result, Triples) and fmt not in GRAPH_CANDIDATES:
         fmt = _choose_format("CONSTRUCT", params)  # a store answered a graph where the form promised solutions
     body = fmt.write(result)
-    response = Response(body, status=200, content_type=fmt.content_type)
+    response = cacheable(Response(body, status=200, content_type=fmt.content_type), etag)
     headers = response.headers
-    headers["ETag"] = f'"{etag}"'
-    headers["Cache-Control"] = _cache_control(settings)
     if result.truncated:
         cap = settings.get("MAX_ROWS")
         headers["X-Aikg-Truncated"] = "true"
@@ -178,14 +177,12 @@ def _no_query(settings: Mapping[str, Any], params: MultiDict[str, str]) -> Respo
     except NotAcceptable:
         raise BadRequest(missing) from None
     etag = _etag(fmt, "\0service", None, None, settings)
-    if request.if_none_match.contains_weak(etag):
-        return _cached_response(etag, settings)
+    cached = not_modified(etag)
+    if cached is not None:
+        return cached
     root = request.url_root
     triples = service_description(get_store(), settings, root + "sparql", root + ".well-known/void")
-    response = Response(fmt.write(triples, SD_PREFIXES), status=200, content_type=fmt.content_type)
-    response.headers["ETag"] = f'"{etag}"'
-    response.headers["Cache-Control"] = _cache_control(settings)
-    return response
+    return cacheable(Response(fmt.write(triples, SD_PREFIXES), status=200, content_type=fmt.content_type), etag)
 
 
 def _choose_format(form: str, params: MultiDict[str, str]) -> Format:
@@ -211,17 +208,6 @@ def _etag(fmt: Format, text: str, default: Graphs, named: Graphs, settings: Mapp
          " ".join(named or ()))
     )
     return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-
-
-def _cached_response(etag: str, settings: Mapping[str, Any]) -> Response:
-    response = Response(status=304)
-    response.headers["ETag"] = f'"{etag}"'
-    response.headers["Cache-Control"] = _cache_control(settings)
-    return response
-
-
-def _cache_control(settings: Mapping[str, Any]) -> str:
-    return f"public, max-age={int(settings.get('CACHE_MAX_AGE') or 0)}"
 
 
 def _unit(result: Solutions | Boolean | Triples) -> str:
