@@ -7,7 +7,8 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from aikg.graph.describe import describe, description_triples
+from aikg.graph.describe import describe
+from aikg.graph.document import description_triples
 from aikg.ingest.files import sources
 from aikg.ingest.load import build_memory_store
 

@@ -14,7 +14,7 @@ from rdflib.compare import isomorphic
 from requests.utils import parse_header_links
 
 from aikg.cli import cli
-from aikg.graph.describe import description_triples
+from aikg.graph.document import description_triples
 from aikg.web.app import create_app
 
 R = "https://w3id.org/ai-history/resource/"

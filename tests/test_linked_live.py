@@ -11,7 +11,7 @@ import rdflib
 import requests
 from rdflib.compare import isomorphic
 
-from aikg.graph.describe import description_triples
+from aikg.graph.document import description_triples
 from aikg.store import select
 
 R = "https://w3id.org/ai-history/resource/"

@@ -17,6 +17,7 @@ import requests
 from conftest import TINY
 
 from aikg.cli import cli
+from aikg.config import Settings
 from aikg.serving.server import server_options
 
 DATA = Path(__file__).parent / "data"
@@ -127,7 +128,7 @@ def test_serve_answers_long_get_queries(served):
 
 
 def test_server_options_put_the_worker_timeout_above_the_query_timeout():
-    options = server_options({"QUERY_TIMEOUT": 30.0}, host="127.0.0.1", port=0, workers=2, announce=print)
+    options = server_options(Settings(query_timeout=30.0), host="127.0.0.1", port=0, workers=2, announce=print)
     assert options["timeout"] > 30
     assert options["preload_app"] is True
     assert options["worker_class"] == "sync"

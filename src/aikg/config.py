@@ -1,61 +1,161 @@
-"""Settings: defaults, overridden by AIKG_* environment variables, overridden by a mapping."""
+"""Settings: one typed, frozen object. Defaults, overridden by AIKG_* environment variables, overridden by a
+mapping (a test's, or the CLI's options).
+
+Each setting is a field of :class:`Settings`; its key is the field's name in capitals (``QUERY_TIMEOUT``)
+and its environment variable takes the ``AIKG_`` prefix (``AIKG_QUERY_TIMEOUT``). An unknown key, a
+misspelt ``AIKG_*`` variable or a value of the wrong type is refused with a message that names the
+setting (and the nearest valid key), so a typo never goes unnoticed as a default silently kept.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import os
+import types
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
+from aikg.errors import InvalidSetting
 from aikg.namespaces import BASE
 
-DEFAULTS: dict[str, Any] = {
-    # Data: lists of file paths; None means the shipped files.
-    "DATA": None,
-    "ONTOLOGY": None,
-    "SHAPES": None,
-    "VALIDATE": True,
-    # Store: an on-disk pyoxigraph store, or a remote SPARQL 1.1 endpoint (read, and update for publish).
-    "STORE": None,
-    # Follow the on-disk store's `current` symlink to new versions (aikg serve --watch).
-    "WATCH": False,
-    "ENDPOINT": None,
-    "UPDATE_ENDPOINT": None,
-    "REMOTE_GRAPH": None,
-    # Limits of the public endpoint.
-    "QUERY_TIMEOUT": 30.0,
-    "MAX_ROWS": 10_000,
-    "MAX_QUERY_BYTES": 64 * 1024,
-    # HTTP.
-    "CORS_ORIGINS": "*",
-    "CACHE_MAX_AGE": 300,
-    "BASE_IRI": BASE,
-    "TITLE": "aikg: a knowledge graph of the history of AI",
-}
-
-_LISTS = {"DATA", "ONTOLOGY", "SHAPES"}
+PREFIX = "AIKG_"
 
 
-def _coerce(key: str, raw: str) -> Any:
-    default = DEFAULTS.get(key)
-    if key in _LISTS:
-        return [p for p in raw.split(os.pathsep) if p]
-    if isinstance(default, bool):
-        return raw.strip().lower() in {"1", "true", "yes", "on"}
-    if isinstance(default, int):
-        return int(raw)
-    if isinstance(default, float):
-        return float(raw)
-    return raw or None
+@dataclass(frozen=True)
+class Settings:
+    """What a process is told: where the data is, which store, the public endpoint's limits, HTTP."""
+
+    #: Data, ontology and SHACL shapes files (os.pathsep-separated in the environment); None: the shipped ones.
+    data: tuple[str, ...] | None = None
+    ontology: tuple[str, ...] | None = None
+    shapes: tuple[str, ...] | None = None
+    #: Validate the data files with SHACL before serving them.
+    validate: bool = True
+    #: An on-disk pyoxigraph store directory (`aikg load`), served instead of the files.
+    store: str | None = None
+    #: Follow the on-disk store's `current` symlink to new versions (aikg serve --watch).
+    watch: bool = False
+    #: A remote SPARQL 1.1 endpoint served instead of local data, its update endpoint (publish) and graph.
+    endpoint: str | None = None
+    update_endpoint: str | None = None
+    remote_graph: str | None = None
+    #: Limits of the public endpoint: seconds per query (0: none), rows per answer (0: none), query bytes.
+    query_timeout: float = 30.0
+    max_rows: int = 10_000
+    max_query_bytes: int = 64 * 1024
+    #: HTTP: the origins allowed by CORS ("*", or a comma-separated list), the public cache lifetime.
+    cors_origins: str | tuple[str, ...] = "*"
+    cache_max_age: int = 300
+    #: The base of aikg's IRIs, and the site's title.
+    base_iri: str = BASE
+    title: str = "aikg: a knowledge graph of the history of AI"
+    #: Where dumps are written on first request (None: a folder in the user's cache).
+    dump_dir: str | None = None
+
+    @classmethod
+    def known_keys(cls) -> tuple[str, ...]:
+        """Return every setting's key (UPPER_CASE)."""
+        return tuple(f.name.upper() for f in fields(cls))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Return the defaults overridden by the AIKG_* variables of `environ` (os.environ by default)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name, raw in env.items():
+            if name.startswith(PREFIX):
+                key = name[len(PREFIX):]
+                attribute = _attribute(key, PREFIX)
+                values[attribute] = _coerce(key, raw, source=name)
+        return cls(**values)
+
+    def with_overrides(self, overrides: Mapping[str, Any] | None) -> Settings:
+        """Return these settings with the values of a mapping of keys (QUERY_TIMEOUT: 5) put over them."""
+        if not overrides:
+            return self
+        changes = {}
+        for key, value in overrides.items():
+            attribute = _attribute(str(key), "")
+            changes[attribute] = _coerce(str(key), value, source=str(key))
+        return dataclasses.replace(self, **changes)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the settings by key, for display."""
+        return {f.name.upper(): getattr(self, f.name) for f in fields(self)}
 
 
-def load_config(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+def load_config(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     """Return the settings: defaults, then AIKG_* variables, then `overrides`."""
-    settings = dict(DEFAULTS)
-    env = os.environ if environ is None else environ
-    for name, raw in env.items():
-        if name.startswith("AIKG_"):
-            key = name[5:]
-            settings[key] = _coerce(key, raw)
-    if overrides:
-        settings.update({k: v for k, v in overrides.items()})
-    return settings
+    return Settings.from_env(environ).with_overrides(overrides)
+
+
+# -- checking and converting values ---------------------------------------------------------------------
+
+_HINTS = get_type_hints(Settings)
+_KEYS = {f.name.upper(): f.name for f in fields(Settings)}
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _attribute(key: str, prefix: str) -> str:
+    """Return the field of a key, or refuse it naming the nearest valid one."""
+    try:
+        return _KEYS[key]
+    except KeyError:
+        near = difflib.get_close_matches(key.upper(), list(_KEYS), n=1, cutoff=0.6)
+        hint = f"; did you mean {prefix}{near[0]}?" if near else ""
+        known = ", ".join(prefix + k for k in _KEYS)
+        raise InvalidSetting(
+            f"{prefix}{key} is not a setting of aikg{hint} The settings are: {known}.",
+            details={"setting": prefix + key, "nearest": prefix + near[0] if near else None},
+        ) from None
+
+
+def _coerce(key: str, value: Any, *, source: str) -> Any:
+    """Turn a value (a string from the environment, or a Python value) into the setting's type."""
+    hint = _HINTS[_KEYS[key]]
+    kinds = get_args(hint) if get_origin(hint) in (Union, types.UnionType) else (hint,)
+    optional = type(None) in kinds
+    if value is None or (optional and isinstance(value, str) and not value.strip()):
+        if optional:
+            return None
+        raise InvalidSetting(f"{source} needs a value; it cannot be empty.")
+    for kind in kinds:
+        if get_origin(kind) is tuple:
+            if isinstance(value, str):
+                separator = os.pathsep if key in ("DATA", "ONTOLOGY", "SHAPES") else ","
+                return tuple(p.strip() for p in value.split(separator) if p.strip())
+            if isinstance(value, Path):
+                return (str(value),)
+            if isinstance(value, list | tuple):
+                return tuple(str(p) for p in value)
+    if isinstance(value, str) and str in kinds:
+        return value
+    if bool in kinds:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in _TRUE or text in _FALSE:
+            return text in _TRUE
+        raise InvalidSetting(f"{source} must be true or false (1/0, yes/no, on/off), not {value!r}.")
+    for kind in (int, float):
+        if kind in kinds:
+            if isinstance(value, kind) and not isinstance(value, bool):
+                return value
+            if kind is float and isinstance(value, int) and not isinstance(value, bool):
+                return float(value)
+            if isinstance(value, str):
+                try:
+                    return kind(value.strip())
+                except ValueError:
+                    pass
+            what = "a whole number" if kind is int else "a number"
+            raise InvalidSetting(f"{source} must be {what}, not {value!r}.")
+    raise InvalidSetting(f"{source} must be {' or '.join(_name(k) for k in kinds)}, not {value!r}.")
+
+
+def _name(kind: Any) -> str:
+    return "nothing" if kind is type(None) else "a list of paths" if get_origin(kind) is tuple else kind.__name__

@@ -66,6 +66,21 @@ class QueryTimeout(AikgError):
     exit_code = 3
     title = "Query timeout"
 
+    @classmethod
+    def after(cls, seconds: float) -> QueryTimeout:
+        """Return the error for a query stopped at a limit of `seconds` (the one wording, every store)."""
+        return cls(
+            f"The query ran longer than the {seconds:g} s limit and was stopped. "
+            "Narrow it (add LIMIT, more specific patterns) or run it on a store you control."
+        )
+
+
+class InvalidSetting(AikgError):
+    """An unknown setting, a misspelt AIKG_* variable, or a value of the wrong type."""
+
+    exit_code = 2
+    title = "Invalid setting"
+
 
 class StoreUnavailable(AikgError):
     status_code = 502

@@ -22,9 +22,10 @@ from aikg.store import Solutions, Store
 def _open(data: Sequence[str]) -> Store:
     settings = load_config()
     if data:
-        settings.update({"DATA": list(data), "ENDPOINT": None, "STORE": None})
+        settings = settings.with_overrides({"DATA": list(data), "ENDPOINT": None, "STORE": None})
     if "AIKG_VALIDATE" not in os.environ:
-        settings["VALIDATE"] = False  # asking is reading; `aikg validate` is where data gets checked
+        # Asking is reading; `aikg validate` is where data gets checked.
+        settings = settings.with_overrides({"VALIDATE": False})
     return open_store(settings)
 
 

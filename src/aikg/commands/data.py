@@ -99,9 +99,9 @@ def query(text: str | None, query_file: io.TextIOBase | None, fmt: str | None, d
 def _open(data: Sequence[Path], *, validate: bool) -> Store:
     settings = load_config()
     if data:
-        settings.update({"DATA": [str(p) for p in data], "ENDPOINT": None, "STORE": None})
+        settings = settings.with_overrides({"DATA": [str(p) for p in data], "ENDPOINT": None, "STORE": None})
     if not validate:
-        settings["VALIDATE"] = False
+        settings = settings.with_overrides({"VALIDATE": False})
     return open_store(settings)
 
 

@@ -1,28 +1,5 @@
-"""One resource as dataclasses (labels, facts out and in, figures, sources) and as a bounded set of triples.
+"""One resource as dataclasses for its page: labels, facts out and in, figures, sources.
 
-The resource document
----------------------
-:func:`description_triples` returns the triples that every representation of a resource carries (its
-Turtle, N-Triples, JSON-LD and RDF/XML documents, and the answer of the endpoint's ``DESCRIBE``). For a
-resource ``R`` it is the union of:
-
-1. every triple ``R ?p ?o`` (asserted, and entailed by the ontology's alignments: the store holds those
-   in its inferred graph);
-2. the blank-node closure of those: every triple whose subject is a blank node reachable from ``R``
-   through blank nodes only (n-ary nodes written with ``[ ]``, RDF lists such as ``aikg:authorList``);
-3. every triple ``?n ?p ?o`` of an n-ary node ``?n`` that ``R`` points at and that is an IRI typed
-   ``aikg:Measurement``, ``aikg:MonetaryAmount``, ``aikg:Affiliation`` or ``aikg:ReportedValue``, so that
-   a figure (metric, value, unit, benchmark, source) reads without another request;
-4. every triple ``?x ?p R`` (incoming links), at most :data:`MAX_INCOMING` of them (the SPARQL endpoint
-   gives the rest);
-5. ``rdfs:label`` of every IRI that appears in 1–4 as subject, predicate, object or type.
-
-The provenance of the facts is the ``dcterms:source`` of ``R`` (in 1) and of its n-ary nodes (in 3).
-This is a Concise Bounded Description, made symmetric (incoming links), extended by one level of n-ary
-nodes and labelled, so that a document can be shown without further lookups.
-
-The page
---------
 :func:`describe` returns a :class:`Description` for the resource page: names, types, the asserted facts
 grouped by property (n-ary nodes expanded one level), the entailed facts apart, incoming links grouped by
 property with counts and paging, the figures (measurement nodes) and the sources. Each query binds the
@@ -34,19 +11,15 @@ from __future__ import annotations
 
 import builtins
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from aikg.graph.document import Gathered, gather, rows_about
+from aikg.graph.labels import fallback_label, labels_of
 from aikg.namespaces import DCTERMS, INFERRED_GRAPH, ONTOLOGY, RDF, RDFS, SKOS, sparql_prologue
 from aikg.namespaces import curie as _curie
-from aikg.store import Solutions, Store, Term
-
-#: The most incoming triples a resource document carries (the endpoint answers for more).
-MAX_INCOMING = 5000
-#: Types of IRI nodes that are expanded one level, like blank nodes.
-NARY_TYPES = ("Measurement", "MonetaryAmount", "Affiliation", "ReportedValue")
+from aikg.store import Store, Term
 
 _LABEL = RDFS + "label"
 _ALT = SKOS + "altLabel"
@@ -270,19 +243,6 @@ class Description:
 # Queries (the resource is always ?s, bound through substitutions)
 # --------------------------------------------------------------------------------------------------
 
-_OUT = """SELECT ?s ?p ?o ?g WHERE { ?s ?p ?o OPTIONAL { GRAPH ?g { ?s ?p ?o } } }"""
-
-_NARY_TYPES = " ".join(f"aikg:{t}" for t in NARY_TYPES)
-_NARY = (
-    _PROLOGUE
-    + f"""SELECT DISTINCT ?s ?n ?p ?o ?inf WHERE {{
-  ?s ?via ?n . FILTER(isIRI(?n))
-  VALUES ?t {{ {_NARY_TYPES} }}
-  ?n a ?t ; ?p ?o .
-  BIND(EXISTS {{ GRAPH <{INFERRED_GRAPH}> {{ ?n ?p ?o }} }} AS ?inf)
-}}"""
-)
-
 # Measurements that point at the resource (results it achieved, results on it as a benchmark or in it
 # as a competition) or that it points at, as ?m0; the facts of each and of those it is compared with.
 _FIGURES = (
@@ -295,9 +255,6 @@ _FIGURES = (
   FILTER NOT EXISTS {{ GRAPH <{INFERRED_GRAPH}> {{ ?m ?p ?o }} }}
 }}"""
 )
-
-
-_INCOMING = """SELECT ?s ?x ?p WHERE { ?x ?p ?s }"""
 
 _INCOMING_COUNTS = f"""SELECT ?s ?p (COUNT(DISTINCT ?x) AS ?n) WHERE {{
   ?x ?p ?s . FILTER NOT EXISTS {{ GRAPH <{INFERRED_GRAPH}> {{ ?x ?p ?s }} }}
@@ -319,170 +276,6 @@ _INCOMING_PAGE = (
 )
 
 
-def _closure_query(depths: Sequence[int]) -> str:
-    """Build a query for the triples of blank nodes reached from ?s through exactly d blank hops."""
-    branches = []
-    for d in depths:
-        chain = []
-        prev = "?s"
-        for i in range(1, d + 1):
-            chain.append(f"{prev} ?p{i} ?b{i} . FILTER(isBlank(?b{i}))")
-            prev = f"?b{i}"
-        chain.append(f"{prev} ?p ?o . BIND({prev} AS ?b) BIND({d} AS ?d)")
-        chain.append(f"BIND(EXISTS {{ GRAPH <{INFERRED_GRAPH}> {{ {prev} ?p ?o }} }} AS ?inf)")
-        branches.append("{ " + " ".join(chain) + " }")
-    return "SELECT ?s ?b ?p ?o ?d ?inf WHERE { " + " UNION ".join(branches) + " }"
-
-
-def _rows(store: Store, text: str, iri: str, limit: int | None = None, **more: Term) -> list[dict[str, Term]]:
-    result = store.query(text, substitutions={"s": ox.NamedNode(iri), **more}, limit=limit)
-    assert isinstance(result, Solutions)
-    return result.dicts()
-
-
-# --------------------------------------------------------------------------------------------------
-# Gathering
-# --------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Gathered:
-    """The raw facts around one resource, as triples plus the graph of each outgoing fact."""
-
-    out: list[tuple[ox.NamedNode, Term, str | None]]  # (p, o, graph)
-    closure: list[ox.Triple]
-    nary: list[ox.Triple]
-    #: Triples of `closure` and `nary` that the ontology's alignments entail (not shown on n-ary nodes).
-    entailed: set[ox.Triple] = field(default_factory=set)
-
-
-def _gather(store: Store, iri: str) -> _Gathered | None:
-    out_rows = _rows(store, _OUT, iri)
-    seen: dict[tuple[str, Term], str | None] = {}
-    order: list[tuple[ox.NamedNode, Term]] = []
-    for r in out_rows:
-        p, o, g = r["p"], r["o"], r.get("g")
-        key = (p.value, o)
-        graph = g.value if g is not None else None
-        if key not in seen:
-            order.append((p, o))  # type: ignore[arg-type]
-            seen[key] = graph
-        elif seen[key] == INFERRED_GRAPH and graph is not None:
-            seen[key] = graph  # an asserted copy wins over the entailed one
-    out = [(p, o, seen[(p.value, o)]) for p, o in order]
-    entailed: set[ox.Triple] = set()
-    closure = _blank_closure(store, iri, entailed) if any(isinstance(o, ox.BlankNode) for _, o, _ in out) else []
-    nary = []
-    for r in _rows(store, _NARY, iri):
-        t = ox.Triple(r["n"], r["p"], r["o"])  # type: ignore[arg-type]
-        nary.append(t)
-        if r["inf"].value == "true":
-            entailed.add(t)
-    if not out:
-        return None
-    return _Gathered(out, closure, nary, entailed)
-
-
-def _blank_closure(
-    store: Store, iri: str, entailed: set[ox.Triple], step: int = 4, max_depth: int = 64
-) -> list[ox.Triple]:
-    """Return the triples of blank nodes reachable from the resource through blank nodes only."""
-    triples: dict[ox.Triple, None] = {}
-    start = 1
-    while start <= max_depth:
-        depths = list(range(start, start + step))
-        rows = _rows(store, _closure_query(depths), iri)
-        deepest_blank = False
-        for r in rows:
-            t = ox.Triple(r["b"], r["p"], r["o"])  # type: ignore[arg-type]
-            triples[t] = None
-            if r["inf"].value == "true":
-                entailed.add(t)
-            if int(r["d"].value) == depths[-1] and isinstance(r["o"], ox.BlankNode):
-                deepest_blank = True
-        if not deepest_blank:
-            break
-        start += step
-    return list(triples)
-
-
-def labels_of(store: Store, iris: Iterable[str]) -> dict[str, str]:
-    """Return the best label of each IRI: rdfs:label, then skos:prefLabel, then dcterms:title; English first."""
-    wanted = sorted({i for i in iris})
-    if not wanted:
-        return {}
-    best: dict[str, tuple[int, int, str]] = {}
-    for chunk in (wanted[i : i + 500] for i in range(0, len(wanted), 500)):
-        values = " ".join(str(ox.NamedNode(i)) for i in chunk)
-        text = (
-            _PROLOGUE
-            + f"""SELECT ?x ?l ?k WHERE {{ VALUES ?x {{ {values} }}
-          {{ ?x rdfs:label ?l BIND(0 AS ?k) }} UNION {{ ?x skos:prefLabel ?l BIND(1 AS ?k) }}
-          UNION {{ ?x dcterms:title ?l BIND(2 AS ?k) }} }}"""
-        )
-        result = store.query(text)
-        assert isinstance(result, Solutions)
-        for x, lab, k in result.rows:
-            if x is None or lab is None or k is None:
-                continue
-            lang = lab.language if isinstance(lab, ox.Literal) else None
-            rank = (int(k.value), 0 if lang in (None, "", "en") or (lang or "").startswith("en") else 1, lab.value)
-            if x.value not in best or rank < best[x.value]:
-                best[x.value] = rank
-    return {i: r[2] for i, r in best.items()}
-
-
-def fallback_label(iri: str) -> str:
-    short = _curie(iri)
-    if short != iri:
-        local = short.split(":", 1)[1]
-        return local.replace("_", " ") if short.startswith("aikgr:") else short
-    tail = iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
-    return tail or iri
-
-
-def _iris_in(triples: Iterable[ox.Triple]) -> set[str]:
-    out: set[str] = set()
-    for t in triples:
-        for term in (t.subject, t.predicate, t.object):
-            if isinstance(term, ox.NamedNode):
-                out.add(term.value)
-    return out
-
-
-# --------------------------------------------------------------------------------------------------
-# The resource document
-# --------------------------------------------------------------------------------------------------
-
-
-def description_triples(store: Store, iri: str) -> list[ox.Triple]:
-    """Return the triples of the resource document of an IRI (the shape in this module's docstring);
-    an empty list when the store says nothing of it."""
-    s = ox.NamedNode(iri)
-    gathered = _gather(store, iri)
-    incoming_rows = _rows(store, _INCOMING, iri, limit=MAX_INCOMING)
-    incoming = [ox.Triple(r["x"], r["p"], s) for r in incoming_rows]  # type: ignore[arg-type]
-    if gathered is None and not incoming:
-        return []
-    triples: dict[ox.Triple, None] = {}
-    if gathered is not None:
-        for p, o, _ in gathered.out:
-            triples[ox.Triple(s, p, o)] = None
-        for t in (*gathered.closure, *gathered.nary):
-            triples[t] = None
-    for t in incoming:
-        triples[t] = None
-    label_iris = _iris_in(triples) - {iri}
-    if label_iris:
-        values = " ".join(str(ox.NamedNode(i)) for i in sorted(label_iris))
-        result = store.query(_PROLOGUE + f"SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }} ?x rdfs:label ?l }}")
-        assert isinstance(result, Solutions)
-        label = ox.NamedNode(_LABEL)
-        for x, lab in result.rows:
-            triples[ox.Triple(x, label, lab)] = None  # type: ignore[arg-type]
-    return list(triples)
-
-
 # --------------------------------------------------------------------------------------------------
 # The page
 # --------------------------------------------------------------------------------------------------
@@ -490,12 +283,12 @@ def description_triples(store: Store, iri: str) -> list[ox.Triple]:
 
 def describe(store: Store, iri: str, *, incoming_limit: int = 50, incoming_offset: int = 0) -> Description | None:
     """Describe one resource for its page, or return None when the store says nothing of it."""
-    gathered = _gather(store, iri)
-    counts = _rows(store, _INCOMING_COUNTS, iri)
+    gathered = gather(store, iri)
+    counts = rows_about(store, _INCOMING_COUNTS, iri)
     if gathered is None and not counts:
         return None
-    gathered = gathered or _Gathered([], [], [])
-    figure_rows = _rows(store, _FIGURES, iri)
+    gathered = gathered or Gathered([], [], [])
+    figure_rows = rows_about(store, _FIGURES, iri)
     figure_facts: dict[Term, list[tuple[ox.NamedNode, Term]]] = defaultdict(list)
     top_figures: dict[Term, None] = {}
     for r in figure_rows:
@@ -520,7 +313,7 @@ def describe(store: Store, iri: str, *, incoming_limit: int = 50, incoming_offse
         page: list[dict[str, Term]] = []
         if incoming_offset < total and incoming_limit > 0:
             text = _INCOMING_PAGE + f" LIMIT {int(incoming_limit)} OFFSET {int(incoming_offset)}"
-            page = _rows(store, text, iri, p=p)
+            page = rows_about(store, text, iri, p=p)
         incoming_pages.append((p, total, page))  # type: ignore[arg-type]
 
     # One label lookup for everything that will be shown.

@@ -7,21 +7,22 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
 import pyoxigraph as ox
 
+from aikg.config import Settings
 from aikg.errors import BadQuery, BadRequest, PayloadTooLarge, QueryTimeout
+from aikg.graph.document import description_triples
 from aikg.sparql.query import analyse, describe_as_select
 from aikg.store import QueryResult, Solutions, Store, Triples
 
 DescribeFn = Callable[[Store, str], list[ox.Triple]]
 
 
-def check_text(text: str, settings: Mapping[str, Any]) -> str:
+def check_text(text: str, settings: Settings) -> str:
     """Check a public query's size and safety and return its form (SELECT, ASK, CONSTRUCT, DESCRIBE)."""
-    max_bytes = settings.get("MAX_QUERY_BYTES")
+    max_bytes = settings.max_query_bytes
     # A str holds at most 4 UTF-8 bytes per character: skip the encoding when it cannot be over.
     if max_bytes and len(text) * 4 > max_bytes and len(text.encode("utf-8", "surrogatepass")) > max_bytes:
         raise PayloadTooLarge(f"The query is longer than the limit of {max_bytes} bytes.")
@@ -32,7 +33,7 @@ def run_query(
     store: Store,
     text: str,
     *,
-    settings: Mapping[str, Any],
+    settings: Settings,
     default_graph: Sequence[str] | None = None,
     named_graphs: Sequence[str] | None = None,
     base_iri: str | None = None,
@@ -53,8 +54,8 @@ def run_query(
                              named_graphs=named_graphs)
         except BadQuery as e:
             raise _shift(e, len(prefix)) from None
-    timeout = float(settings.get("QUERY_TIMEOUT") or 0) or None
-    max_rows = int(settings.get("MAX_ROWS") or 0) or None
+    timeout = settings.query_timeout or None
+    max_rows = settings.max_rows or None
     if default_graph is None and named_graphs is None and shape.has_dataset:
         # The query's own FROM / FROM NAMED clauses name the dataset; the store's union default
         # graph would otherwise override them.
@@ -63,9 +64,8 @@ def run_query(
         default_graph = _iris(default_graph or (), "default-graph-uri")
         named_graphs = _iris(named_graphs or (), "named-graph-uri")
     elif shape.form == "DESCRIBE":
-        describe = _description_triples()
-        if describe is not None:
-            return _describe(store, text, describe, timeout=timeout, max_rows=max_rows)
+        # The resource documents and DESCRIBE share one definition of a description.
+        return _describe(store, text, description_triples, timeout=timeout, max_rows=max_rows)
     return store.query(text, default_graph=default_graph, named_graphs=named_graphs, timeout=timeout, limit=max_rows)
 
 
@@ -89,15 +89,6 @@ def _iris(values: Sequence[str], what: str) -> list[str]:
     return out
 
 
-def _description_triples() -> DescribeFn | None:
-    # The resource documents and DESCRIBE share one definition of a description when it exists.
-    try:
-        from aikg.graph.describe import description_triples  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return description_triples  # type: ignore[no-any-return]
-
-
 def _describe(store: Store, text: str, describe: DescribeFn, *, timeout: float | None, max_rows: int | None) -> Triples:
     """Answer DESCRIBE with the union of the resource descriptions of every described IRI."""
     started = time.monotonic()
@@ -113,7 +104,7 @@ def _describe(store: Store, text: str, describe: DescribeFn, *, timeout: float |
     truncated = found.truncated
     for iri in iris:
         if timeout is not None and time.monotonic() - started > timeout:
-            raise QueryTimeout(f"The query ran longer than the {timeout:g} s limit and was stopped.")
+            raise QueryTimeout.after(timeout)
         for triple in describe(store, iri):
             if triple in seen:
                 continue

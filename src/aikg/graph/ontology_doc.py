@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from aikg.graph.cache import per_version
-from aikg.graph.describe import Link, fallback_label, labels_of
+from aikg.graph.describe import Link
+from aikg.graph.labels import fallback_label, labels_of
 from aikg.namespaces import (
     DCTERMS,
     INFERRED_GRAPH,

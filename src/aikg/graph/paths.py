@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from aikg.graph.cache import per_version
+from aikg.graph.labels import fallback_label
 from aikg.graph.search import index
 from aikg.namespaces import ONTOLOGY, RDFS, RESOURCE, SKOS, curie, sparql_prologue
 from aikg.store import Solutions, Store
@@ -204,12 +205,6 @@ def expand(store: Store, frontier: Sequence[str], exclude: frozenset[str] = froz
 # --------------------------------------------------------------------------------------------------
 # Labels
 # --------------------------------------------------------------------------------------------------
-
-
-def fallback_label(iri: str) -> str:
-    """Return a readable name for an unlabelled IRI: its local name with spaces."""
-    tail = re.split(r"[/#]", iri.rstrip("/"))[-1]
-    return tail.replace("_", " ") or iri
 
 
 def vertex(store: Store, iri: str, depth: int = 0) -> Vertex:
@@ -421,5 +416,5 @@ def path_sparql(vertices: Sequence[Vertex], steps: Sequence[Step]) -> str:
 
 __all__ = [
     "BROADER", "HUBS", "MAX_LENGTH", "NOISE", "Edge", "Neighbourhood", "Path", "Step", "Vertex",
-    "expand", "fallback_label", "find_paths", "neighbourhood", "path_sparql", "property_label", "vertex",
+    "expand", "find_paths", "neighbourhood", "path_sparql", "property_label", "vertex",
 ]

@@ -7,11 +7,9 @@ each of which is described in the document itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import pyoxigraph as ox
 
+from aikg.config import Settings
 from aikg.graph.cache import per_version
 from aikg.namespaces import BASE, DCTERMS, PREFIXES, RDF, RDFS, SD, VOID, XSD
 from aikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS
@@ -51,12 +49,10 @@ def _lit(value: object) -> ox.Literal:
     return ox.Literal(str(value), language="en")
 
 
-def service_description(store: Store, settings: Mapping[str, Any], endpoint_url: str, void_url: str) -> list[ox.Triple]:
+def service_description(store: Store, settings: Settings, endpoint_url: str, void_url: str) -> list[ox.Triple]:
     """Describe the endpoint: languages, result formats, features, default dataset and limits."""
-    timeout = float(settings.get("QUERY_TIMEOUT") or 0)
-    max_rows = int(settings.get("MAX_ROWS") or 0)
-    max_bytes = int(settings.get("MAX_QUERY_BYTES") or 0)
-    title = str(settings.get("TITLE") or "aikg")
+    timeout, max_rows, max_bytes = settings.query_timeout, settings.max_rows, settings.max_query_bytes
+    title = settings.title or "aikg"
     # Counting the graphs costs a query over everything: do it once per data version, URL and limits.
     return list(_described(store, endpoint_url, void_url, timeout, max_rows, max_bytes, title))
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from aikg.graph.cache import per_version
-from aikg.graph.paths import fallback_label
+from aikg.graph.labels import fallback_label
 from aikg.graph.search import index
 from aikg.namespaces import XSD, sparql_prologue
 from aikg.store import Solutions, Store

@@ -4,33 +4,33 @@ parsing them into quads."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 
+from aikg.config import Settings
 from aikg.errors import InvalidData
 from aikg.namespaces import GRAPH, ONTOLOGY_GRAPH
 from aikg.resources import default_data, default_ontology, default_shapes
 from aikg.store import DatasetInfo
 
 
-def data_paths(settings: Mapping[str, Any]) -> list[Path]:
+def data_paths(settings: Settings) -> list[Path]:
     """Return the data files the settings name, or the shipped ones."""
-    return [Path(p) for p in settings.get("DATA") or default_data()]
+    return [Path(p) for p in settings.data or default_data()]
 
 
-def ontology_paths(settings: Mapping[str, Any]) -> list[Path]:
+def ontology_paths(settings: Settings) -> list[Path]:
     """Return the ontology files the settings name, or the shipped ones."""
-    return [Path(p) for p in settings.get("ONTOLOGY") or default_ontology()]
+    return [Path(p) for p in settings.ontology or default_ontology()]
 
 
-def shapes_paths(settings: Mapping[str, Any]) -> list[Path]:
+def shapes_paths(settings: Settings) -> list[Path]:
     """Return the SHACL shapes files the settings name, or the shipped ones."""
-    return [Path(p) for p in settings.get("SHAPES") or default_shapes()]
+    return [Path(p) for p in settings.shapes or default_shapes()]
 
 
 _FORMATS = {

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import io
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
+from aikg.config import Settings
 from aikg.errors import InvalidData
 from aikg.ingest.files import Source, data_paths, dataset_info, ontology_paths, parse_file, shapes_paths, sources
 from aikg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH
@@ -21,7 +22,7 @@ from aikg.store.embedded import EmbeddedStore
 from aikg.store.registry import open_backend
 
 
-def open_store(settings: Mapping[str, Any]) -> Store:
+def open_store(settings: Settings) -> Store:
     """Open the store the settings ask for: a backend the registry knows (remote endpoint, on-disk store),
     or the data files, validated with SHACL (unless VALIDATE is off), in memory."""
     backend = open_backend(settings)
@@ -29,7 +30,7 @@ def open_store(settings: Mapping[str, Any]) -> Store:
         return backend
     data = data_paths(settings)
     ontology = ontology_paths(settings)
-    if settings.get("VALIDATE", True):
+    if settings.validate:
         from aikg.ingest.validate import check
 
         check(data, shapes_paths(settings), ontology)

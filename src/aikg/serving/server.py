@@ -24,7 +24,7 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from aikg.config import load_config
+from aikg.config import Settings, load_config
 from aikg.errors import AikgError, QueryTimeout
 from aikg.graph import home, search, timeline
 from aikg.store import Store
@@ -145,10 +145,10 @@ class AikgServer(BaseApplication):  # type: ignore[misc]
 
 
 def server_options(
-    settings: Mapping[str, Any], *, host: str, port: int, workers: int, announce: Callable[[str], None]
+    settings: Settings, *, host: str, port: int, workers: int, announce: Callable[[str], None]
 ) -> dict[str, Any]:
     """Return gunicorn's settings: sync workers, preloaded app, a worker timeout above the query timeout."""
-    query_timeout = float(settings.get("QUERY_TIMEOUT") or 0) or 30.0
+    query_timeout = settings.query_timeout or 30.0
     return {
         "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
         "workers": workers,

@@ -157,13 +157,6 @@ def _position(message: str) -> dict[str, int] | None:
     return {"line": line, "column": column}
 
 
-def _too_long(limit: float) -> QueryTimeout:
-    return QueryTimeout(
-        f"The query ran longer than the {limit:g} s limit and was stopped. "
-        "Narrow it (add LIMIT, more specific patterns) or run it on a store you control."
-    )
-
-
 class _Runner:
     """A small pool of daemon threads; a thread whose task passes its deadline is given up and replaced."""
 
@@ -203,7 +196,7 @@ class _Runner:
             with self._lock:
                 slot.abandoned = True
             self._spawn()
-            raise _too_long(timeout)
+            raise QueryTimeout.after(timeout)
         if slot.error is not None:
             raise slot.error
         return slot.value
@@ -260,7 +253,7 @@ class _Watched:
                     continue  # it finished meanwhile
                 self._claimed = True
             log.warning("query past its %.1f s limit: the process answers 503 and exits", current[1])
-            self._overrun(_too_long(current[1]))
+            self._overrun(QueryTimeout.after(current[1]))
             return
 
 

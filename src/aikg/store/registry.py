@@ -2,36 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
+from aikg.config import Settings
 from aikg.store import Store
 
 
-def _remote(settings: Mapping[str, Any]) -> Store:
+def _remote(settings: Settings) -> Store:
     from aikg.store.remote import RemoteStore
 
     return RemoteStore.from_settings(settings)
 
 
-def _disk(settings: Mapping[str, Any]) -> Store:
+def _disk(settings: Settings) -> Store:
     from aikg.store.disk import open_disk_store
 
-    return open_disk_store(Path(settings["STORE"]), read_only=True, watch=bool(settings.get("WATCH")))
+    return open_disk_store(Path(str(settings.store)), read_only=True, watch=settings.watch)
 
 
 #: The setting that selects each backend, in order of precedence, and how to open it. Without any of them
 #: the data files are loaded in memory (:func:`aikg.ingest.load.open_store`).
-BACKENDS: list[tuple[str, Callable[[Mapping[str, Any]], Store]]] = [
-    ("ENDPOINT", _remote),
-    ("STORE", _disk),
+BACKENDS: list[tuple[str, Callable[[Settings], Store]]] = [
+    ("endpoint", _remote),
+    ("store", _disk),
 ]
 
 
-def open_backend(settings: Mapping[str, Any]) -> Store | None:
+def open_backend(settings: Settings) -> Store | None:
     """Open the backend the settings name, or return None when they name none (the data comes from files)."""
-    for key, opener in BACKENDS:
-        if settings.get(key):
+    for name, opener in BACKENDS:
+        if getattr(settings, name):
             return opener(settings)
     return None

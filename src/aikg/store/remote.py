@@ -31,13 +31,14 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import IO, Any, cast
+from typing import IO, cast
 
 import pyoxigraph as ox
 import urllib3
 from urllib3.exceptions import HTTPError, NewConnectionError, ProtocolError, ReadTimeoutError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
+from aikg.config import Settings
 from aikg.errors import BadQuery, QueryTimeout, StoreUnavailable
 from aikg.namespaces import DCTERMS, GRAPH
 from aikg.sparql.formats import RDF_PARSERS, RESULT_PARSERS
@@ -86,13 +87,15 @@ class RemoteStore:
         self._checked = float("-inf")
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> RemoteStore:
+    def from_settings(cls, settings: Settings) -> RemoteStore:
         """Build a remote store from ENDPOINT, UPDATE_ENDPOINT, REMOTE_GRAPH and QUERY_TIMEOUT."""
+        if not settings.endpoint:
+            raise ValueError("a remote store needs the ENDPOINT setting")
         return cls(
-            str(settings["ENDPOINT"]),
-            update_endpoint=settings.get("UPDATE_ENDPOINT") or None,
-            graph=settings.get("REMOTE_GRAPH") or None,
-            timeout=float(settings.get("QUERY_TIMEOUT") or 30.0),
+            settings.endpoint,
+            update_endpoint=settings.update_endpoint or None,
+            graph=settings.remote_graph or None,
+            timeout=settings.query_timeout or 30.0,
         )
 
     # -- the Store interface ---------------------------------------------------------------------
@@ -201,7 +204,7 @@ class RemoteStore:
                 )
                 break
             except ReadTimeoutError:
-                raise _timeout(timeout) from None
+                raise QueryTimeout.after(timeout) from None
             except NewConnectionError as e:
                 raise StoreUnavailable(f"The SPARQL endpoint {url} is not reachable: {_reason(e)}.") from None
             except Urllib3Timeout:
@@ -236,14 +239,14 @@ class RemoteStore:
                 raise StoreUnavailable(f"The SPARQL endpoint answered with an unexpected media type {media!r}.")
         except (ReadTimeoutError, TimeoutError):
             response.close()
-            raise _timeout(timeout) from None
+            raise QueryTimeout.after(timeout) from None
         except SyntaxError as e:
             response.close()
             raise StoreUnavailable(f"The SPARQL endpoint sent results that do not parse: {e}") from None
         except (OSError, HTTPError) as e:
             response.close()
             if "timed out" in str(e):
-                raise _timeout(timeout) from None
+                raise QueryTimeout.after(timeout) from None
             raise StoreUnavailable(f"The SPARQL endpoint broke off its answer: {e}") from None
         if result.truncated:
             response.close()  # the rest of the body is not wanted: drop the connection, don't drain it
@@ -289,13 +292,6 @@ def _iso(value: str) -> str:
         return datetime.fromisoformat(value).isoformat()
     except ValueError:
         return value
-
-
-def _timeout(seconds: float) -> QueryTimeout:
-    return QueryTimeout(
-        f"The query ran longer than the {seconds:g} s limit and was stopped. "
-        "Narrow it (add LIMIT, more specific patterns) or run it on a store you control."
-    )
 
 
 def _reason(e: Exception) -> str:

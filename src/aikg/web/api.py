@@ -20,16 +20,17 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request
 from werkzeug.datastructures import MultiDict
 
 from aikg.errors import BadRequest
 from aikg.graph import catalogue as cat
+from aikg.graph.labels import label_columns
 from aikg.graph.search import resolve, search
 from aikg.namespaces import OWL
 from aikg.sparql.formats import ANSWER_FORMATS, JSON, RQ, SPARQL_CSV, Format, by_name, negotiate
 from aikg.store import Solutions
-from aikg.web.http import cacheable, get_store, href, int_arg
+from aikg.web.http import cacheable, get_settings, get_store, href, int_arg
 from aikg.web.openapi import build as build_openapi
 
 bp = Blueprint("api", __name__)
@@ -55,8 +56,8 @@ def run_named(name: str, given: Mapping[str, list[str]]) -> tuple[cat.NamedQuery
     query = cat.shipped().get(name)
     store = get_store()
     binding = query.bind(store, given)
-    config = current_app.config
-    result = query.run(store, binding, timeout=config.get("QUERY_TIMEOUT"), limit=config.get("MAX_ROWS"))
+    settings = get_settings()
+    result = query.run(store, binding, timeout=settings.query_timeout or None, limit=settings.max_rows or None)
     return query, binding, result
 
 
@@ -115,7 +116,7 @@ def named_query(name: str) -> Response:
 @bp.get("/api/openapi.json")
 def openapi() -> Response:
     """Serve the OpenAPI 3.1 description of the API, generated from the query files."""
-    return cacheable(jsonify(build_openapi(cat.shipped(), title=str(current_app.config.get("TITLE") or "aikg"))))
+    return cacheable(jsonify(build_openapi(cat.shipped(), title=get_settings().title or "aikg")))
 
 
 @bp.get("/api/search")
@@ -211,14 +212,14 @@ def _candidate_links(
 def _table(result: Solutions) -> list[list[dict[str, Any]]]:
     """Lay out rows for the template: an IRI cell shows its neighbour column `<name>Label` as link text."""
     names = result.variables
-    shown = [n for n in names if not (n.endswith("Label") and n[: -len("Label")] in names)]
+    folded = label_columns(names)
     out = []
     for row in result.rows:
         values = dict(zip(names, row, strict=True))
         cells: list[dict[str, Any]] = []
-        for n in shown:
+        for n, label_name in folded:
             term = values.get(n)
-            label = values.get(f"{n}Label")
+            label = values.get(label_name) if label_name else None
             if isinstance(term, ox.NamedNode):
                 text = label.value if label is not None else term.value
                 cells.append({"text": text, "href": href(term.value), "iri": term.value})
@@ -230,8 +231,7 @@ def _table(result: Solutions) -> list[list[dict[str, Any]]]:
 
 def table_columns(result: Solutions) -> list[str]:
     """Return the columns a results table shows (label columns fold into their IRI column)."""
-    names = result.variables
-    return [n for n in names if not (n.endswith("Label") and n[: -len("Label")] in names)]
+    return [n for n, _ in label_columns(result.variables)]
 
 
 @bp.app_template_global("query_table_columns")

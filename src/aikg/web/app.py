@@ -8,18 +8,28 @@ from typing import Any
 
 from flask import Flask
 
-from aikg.config import load_config
+from aikg.config import Settings, load_config
 from aikg.ingest.load import open_store
 from aikg.store import Store
-from aikg.web.http import href
+from aikg.web.http import SETTINGS, href
 
 
-def create_app(config: Mapping[str, Any] | None = None, *, store: Store | None = None) -> Flask:
-    """Build the web app: settings, one store (validated data in memory unless told otherwise), blueprints."""
-    settings = load_config(config)
+def create_app(config: Mapping[str, Any] | Settings | None = None, *, store: Store | None = None) -> Flask:
+    """Build the web app: settings, one store (validated data in memory unless told otherwise), blueprints.
+
+    `config` is a Settings, or a mapping of setting keys (QUERY_TIMEOUT, ...) and Flask's own keys
+    (TESTING, ...): those go to app.config, the others to the app's Settings.
+    """
+    if isinstance(config, Settings):
+        settings, flask_keys = config, {}
+    else:
+        given = dict(config or {})
+        flask_keys = {k: given.pop(k) for k in list(given) if k in Flask.default_config}
+        settings = load_config(given)
     app = Flask(__name__)
-    app.config.update(settings)
+    app.config.update(flask_keys)
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions[SETTINGS] = settings
     app.extensions["aikg"] = store if store is not None else open_store(settings)
     logging.getLogger("aikg").setLevel(logging.INFO)
 

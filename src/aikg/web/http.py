@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from flask import Flask, Response, current_app, has_request_context, request
 from werkzeug.wrappers import Response as BaseResponse
 
+from aikg.config import Settings
 from aikg.errors import BadRequest
 from aikg.namespaces import BASE
 from aikg.store import Store
@@ -24,14 +25,23 @@ _WEB = ("http://", "https://")
 R = TypeVar("R", bound=BaseResponse)
 
 
+#: Where create_app keeps the app's Settings (the store is app.extensions["aikg"]).
+SETTINGS = "aikg.settings"
+
+
 def get_store(app: Flask | None = None) -> Store:
     """Return the store of the current app."""
     return (app or current_app).extensions["aikg"]  # type: ignore[no-any-return]
 
 
+def get_settings(app: Flask | None = None) -> Settings:
+    """Return the settings of the current app."""
+    return (app or current_app).extensions[SETTINGS]  # type: ignore[no-any-return]
+
+
 def _base() -> str:
     try:
-        return str(current_app.config.get("BASE_IRI") or BASE)
+        return get_settings().base_iri or BASE
     except RuntimeError:
         return BASE
 
@@ -72,7 +82,7 @@ def iri_for(path: str) -> str:
 
 def cache_control() -> str:
     """Return the Cache-Control value of a public answer (CACHE_MAX_AGE seconds)."""
-    return f"public, max-age={int(current_app.config.get('CACHE_MAX_AGE') or 0)}"
+    return f"public, max-age={int(get_settings().cache_max_age or 0)}"
 
 
 def cacheable(response: R, etag: str | None = None, vary: Iterable[str] = ("Accept",)) -> R:

@@ -5,7 +5,7 @@ Routes (each IRI of ours is served at its own path, see :mod:`aikg.web.http`):
 - ``/resource/<slug>``, ``/ontology/<Term>``: 303 See Other to ``<slug>.html|.ttl|.nt|.jsonld|.rdf`` by
   the Accept header (``?format=`` overrides); unknown IRIs get 404 (a page offering a search to browsers).
 - ``/resource/<slug>.<ext>``, ``/ontology/<Term>.<ext>``: the documents, all derived from
-  :func:`aikg.graph.describe.description_triples` (the HTML page from :func:`aikg.graph.describe.describe`).
+  :func:`aikg.graph.document.description_triples` (the HTML page from :func:`aikg.graph.describe.describe`).
 - ``/ontology``, ``/ontology/``: 303 to ``/ontology.html|.ttl|.nt|.jsonld|.rdf`` (documentation or the OWL file).
 - ``/context.jsonld``: the JSON-LD context of every JSON-LD document.
 - ``/.well-known/void`` (negotiated, 200) and ``/void`` (303) to ``/void.ttl|.nt|.jsonld|.rdf|.html``.
@@ -31,23 +31,22 @@ import pyoxigraph as ox
 from flask import (
     Blueprint,
     Response,
-    current_app,
     redirect,
     render_template,
-    render_template_string,
     request,
 )
 from pyld import jsonld  # type: ignore[import-untyped]
 from werkzeug.wrappers import Response as BaseResponse
 
 from aikg.errors import BadRequest, NotFound
-from aikg.graph.describe import describe, description_triples
+from aikg.graph.describe import describe
+from aikg.graph.document import description_triples
 from aikg.graph.dumps import DUMP_FORMATS, DUMP_NAME, default_cache_dir, dump_file, dump_format
 from aikg.graph.ontology_doc import jsonld_context, ontology_doc, ontology_triples
 from aikg.graph.void import statistics, void_triples
 from aikg.namespaces import ONTOLOGY, curie
 from aikg.sparql.formats import GRAPH_FORMATS, HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format, by_name, negotiate
-from aikg.web.http import cacheable, get_store, int_arg, iri_for, not_modified
+from aikg.web.http import cacheable, get_settings, get_store, int_arg, iri_for, not_modified
 
 bp = Blueprint("linked", __name__)
 
@@ -66,6 +65,11 @@ _MAX_INCOMING_PAGE = 500
 
 def _host() -> str:
     return request.host_url.rstrip("/") + request.script_root
+
+
+def _cors_origin() -> str:
+    origins = get_settings().cors_origins
+    return (",".join(origins) if isinstance(origins, tuple) else origins) or "*"
 
 
 def _space_iri(space: str) -> str:
@@ -118,7 +122,7 @@ def _finish(
         with contextlib.suppress(ValueError):
             response.last_modified = datetime.fromisoformat(modified)
     response.headers["Link"] = _link_header(alternates, ext, describes)
-    response.headers.setdefault("Access-Control-Allow-Origin", str(current_app.config.get("CORS_ORIGINS") or "*"))
+    response.headers.setdefault("Access-Control-Allow-Origin", _cors_origin())
     return response
 
 
@@ -250,7 +254,7 @@ def _not_found(space: str, stem: str, iri: str, *, html: bool | None = None) -> 
     if not wants_html:
         raise NotFound(message)
     query = stem.rsplit("/", 1)[-1].replace("_", " ")
-    body = render_template_string(_NOT_FOUND, iri=iri, query=query, message=message)
+    body = render_template("not_found.html", iri=iri, query=query, message=message)
     response = Response(body, status=404, content_type=HTML.content_type)
     response.headers["Vary"] = "Accept"
     return response
@@ -351,7 +355,7 @@ def _void(ext: str) -> BaseResponse:
     store = get_store()
     stats = statistics(store, _space_iri("resource/"))
     alternates = _alternates("/void")
-    title = str(current_app.config.get("TITLE") or "aikg")
+    title = get_settings().title or "aikg"
     if ext == "html":
         response = Response(_dataset_page(stats, alternates), content_type=HTML.content_type)
     else:
@@ -367,12 +371,12 @@ def _dataset_page(stats: Any, alternates: dict[str, str]) -> str:
         {"url": f"{host}/dumps/{DUMP_NAME}.{f.extension}", "label": f.label, "media_type": f.media_type}
         for name, f in DUMP_FORMATS.items()
     ]
-    return render_template_string(
-        _DATASET,
+    return render_template(
+        "dataset.html",
         stats=stats,
         dumps=dumps,
         alternates=_alternate_list(alternates),
-        title=current_app.config.get("TITLE") or "aikg",
+        title=get_settings().title or "aikg",
         host=host,
         curie=curie,
     )
@@ -411,7 +415,7 @@ def dump(filename: str) -> BaseResponse:
     cached = not_modified(etag, vary=("Accept-Encoding",))
     if cached is not None:
         return cached
-    cache = current_app.config.get("DUMP_DIR")
+    cache = get_settings().dump_dir
     found = dump_file(store, fmt, Path(cache) if cache else default_cache_dir(), gzipped=gz)
     mimetype = "application/gzip" if explicit_gz else fmt.content_type
     download = found.filename if explicit_gz else f"{DUMP_NAME}.{fmt.extension}"
@@ -422,7 +426,7 @@ def dump(filename: str) -> BaseResponse:
     if encode:
         response.headers["Content-Encoding"] = "gzip"
     response.headers["Link"] = f'<{_host()}/.well-known/void>; rel="describedby"; type="text/turtle"'
-    response.headers.setdefault("Access-Control-Allow-Origin", str(current_app.config.get("CORS_ORIGINS") or "*"))
+    response.headers.setdefault("Access-Control-Allow-Origin", _cors_origin())
     return response
 
 
@@ -431,62 +435,3 @@ def _chunks(path: Path, size: int = 1 << 16) -> Iterator[bytes]:
     with path.open("rb") as f:
         while chunk := f.read(size):
             yield chunk
-
-
-# --------------------------------------------------------------------------------------------------
-# Inline templates (pages no other template covers)
-# --------------------------------------------------------------------------------------------------
-
-_NOT_FOUND = """{% extends "base.html" %}
-{% block title %}Not found{% endblock %}
-{% block main %}
-<h1>404 Not found</h1>
-<p>{{ message }}</p>
-<form action="{{ request.script_root }}/search" method="get" role="search">
-  <label for="q">Search the graph</label>
-  <input id="q" name="q" type="search" value="{{ query }}">
-  <button type="submit">Search</button>
-</form>
-{% endblock %}
-"""
-
-_DATASET = """{% extends "base.html" %}
-{% block title %}Dataset and dumps{% endblock %}
-{% block head %}{% for a in alternates if a.ext != 'html' %}
-<link rel="alternate" type="{{ a.media_type }}" href="{{ a.url }}">{% endfor %}{% endblock %}
-{% block main %}
-<h1>{{ title }}</h1>
-<p>Version <code>{{ stats.version }}</code>, modified {{ stats.modified }}. Licence:
-<a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>.
-SPARQL endpoint: <a href="{{ host }}/sparql">{{ host }}/sparql</a>.
-Ontology: <a href="{{ request.script_root }}/ontology.html">documentation</a>.</p>
-<h2>Dumps of the whole graph</h2>
-<ul>{% for d in dumps %}
-<li><a href="{{ d.url }}" type="{{ d.media_type }}">{{ d.label }}</a> (<a href="{{ d.url }}.gz">gzip</a>)</li>
-{% endfor %}</ul>
-<h2>Statistics</h2>
-<table><tbody>
-<tr><th>Triples</th><td>{{ stats.triples }}</td></tr>
-<tr><th>Entities</th><td>{{ stats.entities }}</td></tr>
-<tr><th>Distinct subjects</th><td>{{ stats.distinct_subjects }}</td></tr>
-<tr><th>Distinct objects</th><td>{{ stats.distinct_objects }}</td></tr>
-</tbody></table>
-{% if stats.examples %}<h2>Examples</h2>
-<ul>{% for e in stats.examples %}<li><a href="{{ href(e) }}">{{ curie(e) }}</a></li>{% endfor %}</ul>{% endif %}
-<h2>Classes</h2>
-<table><thead><tr><th>Class</th><th>Instances</th></tr></thead><tbody>
-{% for c, n in stats.classes.items() %}
-<tr><td><a href="{{ href(c) }}">{{ curie(c) }}</a></td><td>{{ n }}</td></tr>{% endfor %}
-</tbody></table>
-<h2>Properties</h2>
-<table><thead><tr><th>Property</th><th>Triples</th></tr></thead><tbody>
-{% for p, n in stats.properties.items() %}
-<tr><td><a href="{{ href(p) }}">{{ curie(p) }}</a></td><td>{{ n }}</td></tr>{% endfor %}
-</tbody></table>
-<h2>Named graphs</h2>
-<table><thead><tr><th>Graph</th><th>Triples</th></tr></thead><tbody>
-{% for g, n in stats.graphs.items() %}<tr><td><code>{{ g }}</code></td><td>{{ n }}</td></tr>{% endfor %}
-</tbody></table>
-<p>{% for a in alternates %}<a href="{{ a.url }}" type="{{ a.media_type }}">{{ a.label }}</a> {% endfor %}</p>
-{% endblock %}
-"""

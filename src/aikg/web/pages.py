@@ -11,17 +11,18 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 
 from aikg.errors import AikgError, BadRequest
 from aikg.graph import home, paths, timeline
 from aikg.graph.cache import per_version
 from aikg.graph.endpoint import run_query
+from aikg.graph.labels import label_columns
 from aikg.graph.search import resolve, search
 from aikg.namespaces import XSD, curie, sparql_prologue
 from aikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS
 from aikg.store import Boolean, QueryResult, Solutions, Store, Triples
-from aikg.web.http import get_store, href, int_arg
+from aikg.web.http import get_settings, get_store, href, int_arg
 from aikg.web.layout import draw
 
 bp = Blueprint("pages", __name__)
@@ -269,7 +270,7 @@ def query_page() -> tuple[str, int]:
     error: AikgError | None = None
     if text is not None and text.strip():
         try:
-            result = run_query(store, text, settings=current_app.config)
+            result = run_query(store, text, settings=get_settings())
         except AikgError as e:
             error = e
     shown = text if text is not None else sparql_prologue() + "\n" + DEFAULT_QUERY
@@ -306,13 +307,12 @@ def _cell(term: object, label: object = None) -> dict[str, Any]:
 def _table(result: QueryResult | None) -> dict[str, Any] | None:
     """Lay out a result for the template; an IRI column shows its neighbour ``<name>Label`` as its text."""
     if isinstance(result, Solutions):
-        names = result.variables
-        columns = [n for n in names if not (n.endswith("Label") and n[: -len("Label")] in names)]
-        position = {n: i for i, n in enumerate(names)}
+        folded = label_columns(result.variables)
+        position = {n: i for i, n in enumerate(result.variables)}
         rows = []
         for row in result.rows[:SHOWN_ROWS]:
-            rows.append([_cell(row[position[c]], row[position[c + "Label"]] if c + "Label" in position else None)
-                         for c in columns])
+            rows.append([_cell(row[position[c]], row[position[lab]] if lab else None) for c, lab in folded])
+        columns = [c for c, _ in folded]
         return {"columns": columns, "rows": rows, "total": len(result.rows), "truncated": result.truncated}
     if isinstance(result, Triples):
         rows = [[_cell(t.subject), _cell(t.predicate), _cell(t.object)] for t in result.triples[:SHOWN_ROWS]]

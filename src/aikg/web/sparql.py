@@ -8,13 +8,12 @@ past its time limit gets a clean 503, never a 200 cut short.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
 
-from flask import Blueprint, Response, current_app, redirect, request
+from flask import Blueprint, Response, redirect, request
 from werkzeug.datastructures import MultiDict
 
+from aikg.config import Settings
 from aikg.errors import BadRequest, NotAcceptable, UnsupportedMediaType, UpdateForbidden
 from aikg.graph.endpoint import check_text, run_query
 from aikg.graph.service import SD_PREFIXES, service_description
@@ -31,7 +30,7 @@ from aikg.sparql.formats import (
 )
 from aikg.sparql.query import analyse
 from aikg.store import Boolean, Solutions, Triples
-from aikg.web.http import cacheable, get_store, not_modified
+from aikg.web.http import cacheable, get_settings, get_store, not_modified
 
 bp = Blueprint("sparql", __name__)
 
@@ -55,7 +54,7 @@ def sparql() -> Response:
     """Answer a SPARQL query (GET ?query=, POST form, POST application/sparql-query) or describe the service."""
     if request.method == "OPTIONS":
         return Response(status=204, headers={"Allow": ALLOW})
-    settings = current_app.config
+    settings = get_settings()
     text, default_graphs, named_graphs, params = _read_request(settings)
     if text is None:
         return _no_query(settings, params)
@@ -75,7 +74,7 @@ def sparql() -> Response:
     response = cacheable(Response(body, status=200, content_type=fmt.content_type), etag)
     headers = response.headers
     if result.truncated:
-        cap = settings.get("MAX_ROWS")
+        cap = settings.max_rows
         headers["X-Aikg-Truncated"] = "true"
         headers["X-SPARQL-MaxRows"] = str(cap)
         headers["Warning"] = f'199 aikg "Answer truncated to {cap} {_unit(result)} (the row cap); use LIMIT and OFFSET"'
@@ -88,7 +87,7 @@ def _protocol_headers(response: Response) -> Response:
     if not request.path.startswith("/sparql"):
         return response
     response.vary.add("Accept")
-    origin = _allowed_origin(current_app.config.get("CORS_ORIGINS"), request.headers.get("Origin"))
+    origin = _allowed_origin(get_settings().cors_origins, request.headers.get("Origin"))
     if origin:
         headers = response.headers
         headers["Access-Control-Allow-Origin"] = origin
@@ -107,13 +106,13 @@ def _protocol_headers(response: Response) -> Response:
 Graphs = list[str] | None
 
 
-def _read_request(settings: Mapping[str, Any]) -> tuple[str | None, Graphs, Graphs, MultiDict[str, str]]:
+def _read_request(settings: Settings) -> tuple[str | None, Graphs, Graphs, MultiDict[str, str]]:
     """Read the query text, the protocol dataset and the other parameters from a GET or POST."""
     args = request.args
     if request.method == "POST":
         mimetype = request.mimetype
         charset = request.mimetype_params.get("charset", "utf-8").lower()
-        max_bytes = int(settings.get("MAX_QUERY_BYTES") or 0)
+        max_bytes = settings.max_query_bytes
         if max_bytes:
             # Percent-encoding at most triples the bytes; leave room for the dataset parameters.
             request.max_content_length = 3 * max_bytes + 16 * 1024
@@ -163,7 +162,7 @@ def _dataset(params: MultiDict[str, str]) -> tuple[Graphs, Graphs]:
     return (default or None, named or None)
 
 
-def _no_query(settings: Mapping[str, Any], params: MultiDict[str, str]) -> Response:
+def _no_query(settings: Settings, params: MultiDict[str, str]) -> Response:
     """Send browsers to the query page, and describe the service to RDF clients."""
     accept = request.headers.get("Accept")
     missing = ("The query parameter is missing: send ?query=, a form field query=, "
@@ -201,10 +200,10 @@ def _choose_format(form: str, params: MultiDict[str, str]) -> Format:
     return negotiate(request.headers.get("Accept"), candidates)
 
 
-def _etag(fmt: Format, text: str, default: Graphs, named: Graphs, settings: Mapping[str, Any]) -> str:
+def _etag(fmt: Format, text: str, default: Graphs, named: Graphs, settings: Settings) -> str:
     """Derive the entity tag from the data version and everything in the request that shapes the answer."""
     key = "\0".join(
-        (get_store().info.version, fmt.name, str(settings.get("MAX_ROWS")), text, " ".join(default or ()), "|",
+        (get_store().info.version, fmt.name, str(settings.max_rows), text, " ".join(default or ()), "|",
          " ".join(named or ()))
     )
     return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
