@@ -236,3 +236,85 @@ def test_hostile_labels_never_run(browser, xss_server, path):
         assert "alert(" in page.locator("body").inner_text()  # the hostile text is shown, as text
     finally:
         t.close()
+
+
+# ---------------------------------------------------------------------------------------------- resource pages
+
+NO_INLINE = """() => ({
+    inlineScripts: [...document.scripts].filter(s => !s.src).length,
+    styleAttributes: document.querySelectorAll('[style]').length,
+    handlers: [...document.querySelectorAll('*')]
+        .filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length,
+})"""
+
+
+def widths(browser, base: str, path: str, name: str, check=None) -> None:
+    """Open a page at 1280 and 390 px, save both screenshots, and check it never scrolls sideways."""
+    for width in (1280, 390):
+        t = Tab(browser, base, width=width)
+        try:
+            t.go(path)
+            assert t.page.evaluate(NO_INLINE) == {"inlineScripts": 0, "styleAttributes": 0, "handlers": 0}
+            scroll = t.page.evaluate("document.documentElement.scrollWidth")
+            assert scroll <= width, f"{path} is {scroll} px wide at {width} px"
+            if check is not None:
+                check(t.page, width)
+            t.shot(f"{name}-{width}")
+        finally:
+            t.close()
+
+
+def _key_facts(page) -> dict[str, str]:
+    rows = page.locator("section.key-facts .st")
+    return {rows.nth(i).locator("dt").inner_text().strip(): rows.nth(i).locator("dd.values").inner_text()
+            for i in range(rows.count())}
+
+
+def _sources_resolve(page) -> None:
+    refs = page.locator("a.ref")
+    assert refs.count() > 0
+    for href in set(refs.evaluate_all("els => els.map(e => e.getAttribute('href'))")):
+        assert page.locator(href).count() == 1, href  # every number points at a listed source
+
+
+def test_alphago_page_statements_first(browser, live_server):
+    def check(page, width):
+        first = page.locator("article.resource > section").first
+        assert first.get_attribute("class") == "key-facts"
+        facts = _key_facts(page)
+        assert list(facts)[:3] == ["Released", "By", "Paper"]
+        assert facts["By"].strip().startswith("DeepMind")
+        assert "won by AlphaGo" in facts["Matches"]
+        _sources_resolve(page)
+        assert page.locator("text=schema:producer").count() == 1  # folded, named once
+        assert page.locator("section.cite pre").count() == 2
+        for box in page.locator("a.ref").evaluate_all("els => els.map(e => e.getBoundingClientRect().toJSON())"):
+            assert box["width"] >= 24 and box["height"] >= 24
+    widths(browser, live_server.url, "/resource/AlphaGo.html", "resource-alphago", check)
+
+
+def test_deepmind_page_milestones_and_models_over_time(browser, live_server):
+    def check(page, width):
+        facts = _key_facts(page)
+        assert list(facts)[:2] == ["Founded", "Founders"]
+        works = page.locator("#works-h + ol.chronicle > li")
+        dates = works.locator("time").evaluate_all("els => els.map(e => e.getAttribute('datetime'))")
+        assert len(dates) >= 6 and dates == sorted(dates)
+        assert page.locator("#works-h + ol.chronicle .kind", has_text="model or system").count() >= 3
+        _sources_resolve(page)
+        assert page.get_by_role("link", name="Wikidata: Q15733006").count() == 1
+    widths(browser, live_server.url, "/resource/DeepMind.html", "resource-deepmind", check)
+
+
+def test_ilya_sutskever_page_has_a_dated_career(browser, live_server):
+    def check(page, width):
+        career = page.locator("#career-h + ol.chronicle > li")
+        assert career.count() >= 4
+        assert "OpenAI" in career.all_inner_texts()[1] and "research director" in career.all_inner_texts()[1]
+        # "affiliated with" and "affiliation" are one list, not two rows.
+        labels = [t.strip().lower() for t in page.locator("dl.statements dt").all_inner_texts()]
+        assert "affiliated with" not in labels and "affiliation" not in labels
+        work = page.locator("#work-h + ol.chronicle > li").all_inner_texts()
+        assert any("ImageNet Classification" in w for w in work)
+        _sources_resolve(page)
+    widths(browser, live_server.url, "/resource/Ilya_Sutskever.html", "resource-ilya-sutskever", check)

@@ -7,7 +7,6 @@ is built with two queries per store version and filtered in memory.
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -15,14 +14,11 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from aikg.graph.cache import per_version
-from aikg.graph.labels import fallback_label
+from aikg.graph.labels import When, fallback_label, when
 from aikg.graph.search import index
-from aikg.namespaces import XSD, sparql_prologue
+from aikg.namespaces import sparql_prologue
 from aikg.store import Solutions, Store
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
-_DATE = re.compile(r"^(-?\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
 FACETS = ("org", "person", "technique", "era")
 #: Milestones a timeline page shows; a graph of thousands of milestones is read a page at a time.
 PAGE_SIZE = 50
@@ -36,52 +32,6 @@ class Ref:
 
     iri: str
     label: str
-
-
-@dataclass(frozen=True)
-class When:
-    """A date as precise as the data states it: 'year', 'month' or 'day'."""
-
-    lexical: str
-    datatype: str
-    precision: str
-    year: int
-    month: int = 0
-    day: int = 0
-
-    @property
-    def text(self) -> str:
-        """Return the date for reading: "2012", "January 2013" or "9 November 2015"."""
-        if self.precision == "day":
-            return f"{self.day} {MONTHS[self.month - 1]} {self.year}"
-        if self.precision == "month":
-            return f"{MONTHS[self.month - 1]} {self.year}"
-        return str(self.year)
-
-    @property
-    def machine(self) -> str:
-        """Return the value for an HTML time element (YYYY, YYYY-MM or YYYY-MM-DD)."""
-        if self.precision == "day":
-            return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
-        if self.precision == "month":
-            return f"{self.year:04d}-{self.month:02d}"
-        return f"{self.year:04d}"
-
-
-def when(literal: ox.Literal) -> When | None:
-    """Read a date literal keeping its precision (gYear, gYearMonth, date, dateTime); None if unreadable."""
-    found = _DATE.match(literal.value.strip())
-    if not found:
-        return None
-    year = int(found.group(1))
-    month = int(found.group(2) or 0)
-    day = int(found.group(3) or 0)
-    datatype = literal.datatype.value
-    if datatype == XSD + "gYear" or not 1 <= month <= 12:
-        return When(literal.value, datatype, "year", year)
-    if datatype == XSD + "gYearMonth" or not 1 <= day <= 31:
-        return When(literal.value, datatype, "month", year, month)
-    return When(literal.value, datatype, "day", year, month, day)
 
 
 @dataclass(frozen=True)

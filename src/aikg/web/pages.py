@@ -17,7 +17,7 @@ from aikg.errors import AikgError, BadRequest
 from aikg.graph import home, paths, timeline
 from aikg.graph.cache import per_version
 from aikg.graph.endpoint import run_query
-from aikg.graph.labels import label_columns
+from aikg.graph.labels import KIND_NAMES, label_columns
 from aikg.graph.search import resolve, search
 from aikg.namespaces import XSD, curie, sparql_prologue
 from aikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS
@@ -81,6 +81,11 @@ def describe_url(iri: str) -> str:
 def sparql_download(text: str, fmt: str) -> str:
     """Return the endpoint URL that answers a query in a format (json, xml, csv, tsv, ttl, ...)."""
     return _url("/sparql", query=text, format=fmt)
+
+
+@bp.app_context_processor
+def _names() -> dict[str, Any]:
+    return {"kind_names": KIND_NAMES}
 
 
 @bp.app_template_global("curie")
