@@ -23,9 +23,8 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[bench]'
 	touch $@
 
-## serve: validate the shipped data and serve it on http://$(HOST):$(PORT)/
+## serve: serve the shipped data on http://$(HOST):$(PORT)/ (`aikg serve` validates it first, once)
 serve: $(VENV)/.installed
-	$(BIN)/aikg validate
 	$(BIN)/aikg serve --host $(HOST) --port $(PORT)
 
 ## system-deps: Debian's Chromium for the browser tests (installed with apt-get when missing)

@@ -96,3 +96,23 @@ def test_kill_9_midway_leaves_the_old_version(runner, tmp_path):
     assert runner.invoke(cli, ["load", str(TINY), "--store", str(store)]).exit_code == 0
     assert not list((store / VERSIONS).glob(".tmp-*"))  # ...and cleaned by the next load
     assert count(open_disk_store(store)) == before
+
+
+def test_serving_files_parses_each_once_for_shacl_and_the_store(monkeypatch):
+    import pyoxigraph
+
+    from aikg.resources import default_data, default_ontology, default_shapes
+    from aikg.web.app import create_app
+
+    parsed: list[str] = []
+    real = pyoxigraph.parse
+
+    def counting(*args, **kwargs):
+        parsed.append(kwargs.get("base_iri") or "")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pyoxigraph, "parse", counting)
+    app = create_app({"TESTING": True})  # the shipped data, validated
+    files = [p.resolve().as_uri() for p in (*default_data(), *default_ontology(), *default_shapes())]
+    assert sorted(parsed) == sorted(files)  # every file once: SHACL and the store got the same triples
+    assert app.extensions["aikg"].info.sources

@@ -4,7 +4,7 @@ parsing them into quads."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -101,6 +101,35 @@ def parse_file(src: Source) -> list[ox.Quad]:
                 for q in ox.parse(f, src.format, base_iri=src.path.resolve().as_uri())
             ]
     except SyntaxError as e:
-        raise InvalidData(f"{src.path}: {e}", details={"file": str(src.path), "error": str(e)}) from None
+        raise parse_error(src.path, e) from None
     except OSError as e:
-        raise InvalidData(f"{src.path}: cannot read: {e.strerror}") from None
+        raise InvalidData(f"{src.path}: cannot read the file: {e.strerror}", details={"file": str(src.path)}) from None
+
+
+def parse_sources(srcs: Sequence[Source]) -> dict[Source, list[ox.Quad]]:
+    """Parse each file once, into the quads of its graph: the same quads go to SHACL and to the store."""
+    return {src: parse_file(src) for src in srcs}
+
+
+def triples(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
+    """Return the triples of quads (graph names dropped), as SHACL reads them."""
+    return [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+
+
+def read_triples(paths: Sequence[Path]) -> list[ox.Triple]:
+    """Parse RDF files into triples (graph names dropped); a syntax error names the file, line and column."""
+    return [t for path in map(Path, paths) for t in triples(parse_file(Source(path, GRAPH + path.stem)))]
+
+
+def parse_error(path: Path, error: SyntaxError) -> InvalidData:
+    """Turn the parser's error into one that names the file, line, column and reason."""
+    line, column = error.lineno, error.offset
+    reason = str(error.msg if error.msg else error)
+    # pyoxigraph says "Parser error at line 4 between columns 18 and 24: <reason>"; keep the reason.
+    if reason.startswith("Parser error") and ": " in reason:
+        reason = reason.split(": ", 1)[1]
+    where = f"{path}, line {line}, column {column}" if line else str(path)
+    return InvalidData(
+        f"{where}: the file does not parse: {reason}",
+        details={"file": str(path), "line": line, "column": column, "reason": reason},
+    )

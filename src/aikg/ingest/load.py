@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +14,20 @@ import pyoxigraph as ox
 
 from aikg.config import Settings
 from aikg.errors import InvalidData
-from aikg.ingest.files import Source, data_paths, dataset_info, ontology_paths, parse_file, shapes_paths, sources
+from aikg.ingest.files import (
+    Source,
+    data_paths,
+    dataset_info,
+    ontology_paths,
+    parse_error,
+    parse_sources,
+    read_triples,
+    shapes_paths,
+    sources,
+    triples,
+)
 from aikg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH
-from aikg.store import Store
+from aikg.store import DatasetInfo, Store
 from aikg.store.disk import LoadResult, write_version
 from aikg.store.embedded import EmbeddedStore
 from aikg.store.registry import open_backend
@@ -29,27 +40,39 @@ def open_store(settings: Settings) -> Store:
     if backend is not None:
         return backend
     data = data_paths(settings)
-    ontology = ontology_paths(settings)
+    srcs = sources(data, ontology_paths(settings))
+    parsed = parse_sources(srcs)  # once: the validator and the store get the same quads
     if settings.validate:
-        from aikg.ingest.validate import check
+        from aikg.ingest.validate import refuse_violations, validate_triples
 
-        check(data, shapes_paths(settings), ontology)
-    return build_memory_store(sources(data, ontology))
+        ontology = [t for src, quads in parsed.items() if src.graph == ONTOLOGY_GRAPH for t in triples(quads)]
+        facts = [t for src, quads in parsed.items() if src.graph != ONTOLOGY_GRAPH for t in triples(quads)]
+        refuse_violations(validate_triples(facts, read_triples(shapes_paths(settings)), ontology, files=data))
+    return memory_store(parsed, dataset_info(srcs))
 
 
 def load_into(oxi: ox.Store, srcs: Sequence[Source]) -> None:
     """Load files into a store, then dedupe across graphs and materialise the alignments."""
-    for src in srcs:
-        oxi.extend(parse_file(src))
+    _fill(oxi, parse_sources(srcs).values())
+
+
+def _fill(oxi: ox.Store, parsed: Iterable[list[ox.Quad]]) -> None:
+    for quads in parsed:
+        oxi.extend(quads)
     dedupe(oxi)
     materialise_alignments(oxi)
 
 
 def build_memory_store(srcs: Sequence[Source]) -> EmbeddedStore:
     """Build an in-memory embedded store from files."""
+    return memory_store(parse_sources(srcs), dataset_info(srcs))
+
+
+def memory_store(parsed: Mapping[Source, list[ox.Quad]], info: DatasetInfo) -> EmbeddedStore:
+    """Build an in-memory embedded store from files already parsed."""
     oxi = ox.Store()
-    load_into(oxi, srcs)
-    return EmbeddedStore(oxi, dataset_info(srcs))
+    _fill(oxi, parsed.values())
+    return EmbeddedStore(oxi, info)
 
 
 def dedupe(oxi: ox.Store, *, bulk: bool = False) -> None:
@@ -144,7 +167,7 @@ def build(
                     base_iri=src.path.resolve().as_uri(), to_graph=ox.NamedNode(src.graph),
                 )
         except SyntaxError as e:
-            raise InvalidData(f"{src.path}: {e}", details={"file": str(src.path), "error": str(e)}) from None
+            raise parse_error(src.path, e) from None
         except OSError as e:
             raise InvalidData(f"{src.path}: cannot load: {e}") from None
     if phase:

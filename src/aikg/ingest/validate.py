@@ -29,6 +29,7 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 
 from aikg.errors import BadRequest, InvalidData
+from aikg.ingest.files import read_triples
 from aikg.namespaces import PREFIXES, SH, curie
 
 SHAPES_NS = "https://w3id.org/ai-history/shapes/"
@@ -133,23 +134,6 @@ class Report:
         return graph.serialize(format="turtle")
 
 
-def read_triples(paths: Sequence[Path]) -> list[ox.Triple]:
-    """Parse RDF files into triples (graph names dropped); a syntax error names the file, line and column."""
-    from aikg.ingest.files import rdf_format
-
-    triples: list[ox.Triple] = []
-    for path in map(Path, paths):
-        fmt = rdf_format(path)
-        try:
-            triples += [ox.Triple(q.subject, q.predicate, q.object)
-                        for q in ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri())]
-        except SyntaxError as e:
-            raise _parse_error(path, e) from None
-        except OSError as e:
-            raise InvalidData(f"{path}: cannot read the file: {e.strerror}", details={"file": str(path)}) from None
-    return triples
-
-
 def load_graph(paths: Sequence[Path]) -> rdflib.Graph:
     """Parse RDF files into one rdflib graph; a syntax error names the file, line and column."""
     return _rdflib_graph(read_triples(paths))
@@ -165,19 +149,34 @@ def validate(
     """
     if engine not in ENGINES:
         raise BadRequest(f"Unknown validation engine {engine!r}: use one of {', '.join(ENGINES)}.")
-    data_triples = read_triples(data)
+    return validate_triples(
+        read_triples(data), read_triples(shapes), read_triples(ontology), files=data, engine=engine
+    )
+
+
+def validate_triples(
+    data: list[ox.Triple],
+    shapes: list[ox.Triple],
+    ontology: list[ox.Triple],
+    *,
+    files: Sequence[Path | str] = (),
+    engine: str = "pyshacl",
+) -> Report:
+    """Validate triples already parsed (the same ones the store gets) against the shapes' triples."""
+    if engine not in ENGINES:
+        raise BadRequest(f"Unknown validation engine {engine!r}: use one of {', '.join(ENGINES)}.")
     if engine == "fast":
-        results_graph = _run_fast(data_triples, read_triples(shapes), read_triples(ontology))
-        names = _rdflib_graph(t for t in data_triples if _worth_keeping(t))
+        results_graph = _run_fast(data, shapes, ontology)
+        names = _rdflib_graph(t for t in data if _worth_keeping(t))
     else:
-        names = _rdflib_graph(data_triples)  # pyshacl copies it before adding the ontology
-        results_graph = _run_pyshacl(names, read_triples(shapes), read_triples(ontology))
+        names = _rdflib_graph(data)  # pyshacl copies it before adding the ontology
+        results_graph = _run_pyshacl(names, shapes, ontology)
     results = read_results(results_graph, names)
     return Report(
         conforms=not any(r.severity == "Violation" for r in results),
         results=results,
-        files=[str(p) for p in data],
-        triples=len(set(data_triples)),
+        files=[str(p) for p in files],
+        triples=len(set(data)),
         graph=results_graph,
     )
 
@@ -236,7 +235,11 @@ def check(
     data: Sequence[Path], shapes: Sequence[Path], ontology: Sequence[Path] = (), *, engine: str = "pyshacl"
 ) -> Report:
     """Validate, and raise :class:`InvalidData` with the report when a result is a violation."""
-    report = validate(data, shapes, ontology, engine=engine)
+    return refuse_violations(validate(data, shapes, ontology, engine=engine))
+
+
+def refuse_violations(report: Report) -> Report:
+    """Return a report without violations; raise :class:`InvalidData` with it otherwise."""
     if not report.conforms:
         n = report.counts["Violation"]
         raise InvalidData(
@@ -355,19 +358,6 @@ def _node(term: object) -> Node:
         # rdflib's own parsers give a plain literal no datatype; SHACL's sh:in and sh:hasValue compare that way.
         return Literal(term.value, datatype=None if datatype == _XSD_STRING else URIRef(datatype))
     raise InvalidData(f"unsupported RDF term {term!r} (RDF 1.2 triple terms are not used in aikg data)")
-
-
-def _parse_error(path: Path, error: SyntaxError) -> InvalidData:
-    line, column = error.lineno, error.offset
-    reason = str(error.msg if error.msg else error)
-    # pyoxigraph says "Parser error at line 4 between columns 18 and 24: <reason>"; keep the reason.
-    if reason.startswith("Parser error") and ": " in reason:
-        reason = reason.split(": ", 1)[1]
-    where = f"{path}, line {line}, column {column}" if line else str(path)
-    return InvalidData(
-        f"{where}: the file does not parse: {reason}",
-        details={"file": str(path), "line": line, "column": column, "reason": reason},
-    )
 
 
 @contextmanager
