@@ -318,3 +318,47 @@ def test_ilya_sutskever_page_has_a_dated_career(browser, live_server):
         assert any("ImageNet Classification" in w for w in work)
         _sources_resolve(page)
     widths(browser, live_server.url, "/resource/Ilya_Sutskever.html", "resource-ilya-sutskever", check)
+
+
+# ---------------------------------------------------------------------------------------------- search
+
+def test_search_finds_words_in_any_order_typos_and_narrows_by_type(browser, live_server):
+    def check(page, width):
+        labels = page.locator("ol.hits .hit-label").all_inner_texts()
+        assert "Ilya Sutskever" in labels[:3]
+        facets = page.locator("nav.facets a")
+        assert facets.count() >= 2 and facets.first.get_attribute("aria-current") == "page"
+        person = page.locator("nav.facets a", has_text="person")
+        person.click()
+        page.wait_for_url("**type=*")
+        assert page.locator("ol.hits .hit-label").all_inner_texts() == ["Ilya Sutskever"]
+    widths(browser, live_server.url, "/search?q=Sutskever+OpenAI", "search-sutskever-openai", check)
+
+    def typo(page, width):
+        assert page.locator("ol.hits .hit-label").first.inner_text() == "Geoffrey Hinton"
+        assert "hinton" in page.locator(".note-box").inner_text()
+    widths(browser, live_server.url, "/search?q=Hintn", "search-typo", typo)
+
+    def dated(page, width):
+        first = page.locator("ol.hits > li").first
+        assert first.locator("time").get_attribute("datetime").startswith("2012")
+    widths(browser, live_server.url, "/search?q=alexnet+2012", "search-alexnet-2012", dated)
+
+
+def test_empty_search_and_404_say_did_you_mean(browser, live_server):
+    def empty(page, width):
+        suggestion = page.locator(".did-you-mean a").first
+        suggestion.click()
+        page.wait_for_url("**/search?q=*")
+        assert page.locator("ol.hits > li").count() > 0
+    widths(browser, live_server.url, "/search?q=Sutskever+Microsoft", "search-did-you-mean", empty)
+    t = Tab(browser, live_server.url)
+    try:
+        response = t.page.goto(live_server.url + "/resource/Geofrey_Hintn")
+        assert response.status == 404
+        t.page.get_by_role("link", name="Geoffrey Hinton", exact=True).click()
+        t.page.wait_for_url("**/resource/Geoffrey_Hinton.html")
+        t.page.go_back()
+        t.shot("not-found-did-you-mean-1280")
+    finally:
+        t.close()

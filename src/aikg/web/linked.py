@@ -43,6 +43,7 @@ from aikg.graph.document import description_triples
 from aikg.graph.dumps import DUMP_FORMATS, DUMP_NAME, default_cache_dir, dump_file, dump_format
 from aikg.graph.ontology_doc import jsonld_context, ontology_doc, ontology_triples
 from aikg.graph.profile import profile
+from aikg.graph.search import find
 from aikg.graph.void import statistics, void_triples
 from aikg.namespaces import ONTOLOGY, curie
 from aikg.sparql.formats import GRAPH_FORMATS, HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format, by_name, negotiate
@@ -255,7 +256,9 @@ def _not_found(space: str, stem: str, iri: str, *, html: bool | None = None) -> 
     if not wants_html:
         raise NotFound(message)
     query = stem.rsplit("/", 1)[-1].replace("_", " ")
-    body = render_template("not_found.html", iri=iri, query=query, message=message)
+    # Did you mean: what a search for the path's words finds (typos tolerated), or queries that would find.
+    results = find(get_store(), query[:200], limit=8)
+    body = render_template("not_found.html", iri=iri, query=query, message=message, results=results)
     response = Response(body, status=404, content_type=HTML.content_type)
     response.headers["Vary"] = "Accept"
     return response

@@ -7,6 +7,7 @@ renders a template; the pages work without JavaScript, which only adds autocompl
 from __future__ import annotations
 
 import contextlib
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,7 +19,8 @@ from aikg.graph import home, paths, timeline
 from aikg.graph.cache import per_version
 from aikg.graph.endpoint import run_query
 from aikg.graph.labels import KIND_NAMES, label_columns
-from aikg.graph.search import resolve, search
+from aikg.graph.search import find, normalise, resolve
+from aikg.graph.search import index as search_index
 from aikg.namespaces import XSD, curie, sparql_prologue
 from aikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS
 from aikg.store import Boolean, QueryResult, Solutions, Store, Triples
@@ -30,6 +32,8 @@ bp = Blueprint("pages", __name__)
 #: Eras the home page shows, and milestones under each; the timeline has the rest.
 HOME_ERAS = 24
 HOME_MILESTONES = 12
+#: Hits a search page shows.
+SEARCH_PAGE = 25
 #: Rows a results table shows; the downloads hold them all.
 SHOWN_ROWS = 500
 _PLAIN = {XSD + "string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"}
@@ -104,14 +108,28 @@ def literal_when(term: object) -> timeline.When | None:
     return None
 
 
+_WORD = re.compile(r"\w+")
+
+
 @bp.app_template_filter("marked")
 def marked(text: str, needle: str) -> list[tuple[str, bool]]:
-    """Split a text around the first case-insensitive occurrence of `needle`, for <mark> (escaped parts)."""
-    at = text.casefold().find(needle.casefold().strip()) if needle.strip() else -1
-    if at < 0 or len(text.casefold()) != len(text):
+    """Split a text into parts, marking each word that a word of `needle` starts (or, from three letters,
+    sits in), ignoring case and accents: for <mark>, every part escaped by the template."""
+    tokens = normalise(needle).split()
+    if not tokens:
         return [(text, False)]
-    end = at + len(needle.strip())
-    return [(text[:at], False), (text[at:end], True), (text[end:], False)]
+    parts: list[tuple[str, bool]] = []
+    at = 0
+    for m in _WORD.finditer(text):
+        word = normalise(m.group())
+        if any(word.startswith(t) or (len(t) >= 3 and t in word) for t in tokens):
+            if m.start() > at:
+                parts.append((text[at:m.start()], False))
+            parts.append((m.group(), True))
+            at = m.end()
+    if at < len(text):
+        parts.append((text[at:], False))
+    return parts
 
 
 # --------------------------------------------------------------------------------------------------
@@ -132,12 +150,26 @@ def index() -> str:
 
 @bp.get("/search")
 def search_page() -> str:
-    """Show the resources whose labels match q, best first."""
+    """Show what matches q, best first, a page at a time, with the types among the matches to narrow it."""
     q = request.args.get("q", "").strip()
     if len(q) > 200:
         raise BadRequest("The search text is longer than 200 characters.")
-    hits = search(get_store(), q, limit=50) if q else []
-    return render_template("search.html", q=q, hits=hits)
+    store = get_store()
+    chosen = request.args.get("type", "").strip() or None
+    classes = search_index(store).class_labels
+    if chosen is not None and chosen not in classes:
+        raise BadRequest(f"type must be the IRI of a class of the graph; {chosen!r} is not one.")
+    number = int_arg("page", 1, 1, 10**6)
+    results = find(store, q, classes=[chosen] if chosen else None, limit=SEARCH_PAGE,
+                   offset=(number - 1) * SEARCH_PAGE) if q else None
+    pages = max(1, -(-results.total // SEARCH_PAGE)) if results else 1
+
+    def page_url(n: int, type_iri: str | None = chosen) -> str:
+        return _url("/search", q=q, type=type_iri, page=n if n > 1 else None)
+
+    return render_template("search.html", q=q, results=results, chosen=chosen,
+                           chosen_label=classes.get(chosen or "", ""), number=number, pages=pages,
+                           page_url=page_url)
 
 
 def _resolve_arg(store: Store, name: str, raw: str | None) -> str | None:
