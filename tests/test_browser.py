@@ -158,14 +158,69 @@ def test_paths_between_ilya_sutskever_and_alphago(tab):
     tab.shot("paths-ilya-alphago")
 
 
-def test_explore_draws_a_labelled_graph(tab):
-    page = tab.page
-    tab.go("/explore?iri=" + R + "AlphaGo")
+OVERLAPS = """(selector) => {
+    const boxes = [...document.querySelectorAll(selector)].map(e => e.getBoundingClientRect());
+    let overlaps = 0;
+    for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i], b = boxes[j];
+        if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5) overlaps++;
+    }
+    return {count: boxes.length, overlaps};
+}"""
+
+
+def _readable_drawing(page) -> None:
     svg = page.locator("figure.graph svg")
-    assert svg.is_visible()
-    labels = svg.locator("text.edge-label").all_text_contents()
-    assert "produced by" in labels
-    tab.shot("explore-alphago")
+    assert svg.is_visible() and svg.get_attribute("role") != "img"
+    for selector in ("figure.graph .nodes text", "figure.graph .nodes rect:not(.mark)", "figure.graph .headings text"):
+        found = page.evaluate(OVERLAPS, selector)
+        assert found["overlaps"] == 0, (selector, found)
+    texts = page.locator("figure.graph .nodes text")
+    angles = texts.evaluate_all("els => els.filter(e => e.getAttribute('transform')).length")
+    assert angles == 0  # every label horizontal
+    for box in page.locator("figure.graph .nodes a").evaluate_all(
+            "els => els.map(e => e.getBoundingClientRect().toJSON())"):
+        assert box["width"] >= 24 and box["height"] >= 24
+    kinds = set(page.locator("figure.graph .nodes a").evaluate_all(
+        "els => els.map(e => [...e.classList].find(c => c.startsWith('k-')))"))
+    legend = set(page.locator("figure.graph .legend li").evaluate_all("els => els.map(e => e.className)"))
+    assert kinds - {None} <= legend | {"k-more"}
+
+
+def test_explore_draws_a_readable_graph_with_a_legend(browser, live_server):
+    def one(page, width):
+        _readable_drawing(page)
+        assert "→ produced by" in page.locator("figure.graph .headings").text_content()
+        svg = page.locator("figure.graph svg")
+        before = float(svg.get_attribute("width"))
+        page.get_by_role("button", name="Zoom in").click()
+        assert float(svg.get_attribute("width")) > before
+        page.get_by_role("button", name="Show at its own size").click()
+        assert float(svg.get_attribute("width")) == before
+    widths(browser, live_server.url, "/explore?iri=" + R + "AlphaGo", "explore-alphago", one)
+
+    def two(page, width):
+        _readable_drawing(page)
+        drawn = page.locator("figure.graph .nodes a.node:not(.more)").count()
+        total = int(page.locator("p.meta").first.inner_text().split()[0])
+        caption = page.locator("figure.graph figcaption").inner_text()
+        if drawn - 1 < total:
+            assert "Left out of the drawing" in caption and str(total - (drawn - 1)) in caption
+    widths(browser, live_server.url, "/explore?iri=" + R + "AlphaGo&hops=2", "explore-alphago-2", two)
+
+
+def test_explore_works_without_javascript(browser, live_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/explore?iri=" + R + "DeepMind")
+        _readable_drawing(page)
+        assert page.locator(".zoom-bar").count() == 0
+        page.locator("figure.graph .nodes a", has_text="AlphaGo Zero").first.click()
+        page.wait_for_url("**/explore?iri=*AlphaGo_Zero*")
+        assert "AlphaGo Zero" in page.locator("h1").inner_text()
+    finally:
+        context.close()
 
 
 def test_run_an_example_query_and_open_an_iri(tab):
