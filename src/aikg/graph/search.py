@@ -480,9 +480,6 @@ def find(
             keys = [k for k in keys if order[k[1]].types & wanted]
     elif len(tokens) == 1:
         keys = [idx.single_key(i, ranks[0]) for i, ranks in keep.items()]
-        for i in idx.slugs.get(phrase, ()):
-            if i in keep and keep[i][0] > EXACT:  # an IRI's local name typed in full
-                keys.append(idx.single_key(i, EXACT, slug=True))
     else:
         exact_check = len(keep) <= 5000  # past that, the words decide (a text of very common words)
         for i, ranks in keep.items():
@@ -491,8 +488,11 @@ def find(
             first = 0 if ranks[0] <= TYPO else 1
             keys.append((((low[i] * 16 + rank * 2) * 16 + 15 - min(in_labels, 15)) * 2 * n + first * n + static[i], i))
     if ahead is None:
+        for i in idx.slugs.get(phrase, ()):
+            if i in keep:  # an IRI's local name typed in full
+                keys.append(idx.single_key(i, EXACT, slug=True))
         keys.sort()
-        if len(tokens) == 1 and phrase in idx.slugs:
+        if phrase in idx.slugs:
             firsts: dict[int, tuple[int, int]] = {}
             for k in keys:  # an entry matched by a label and by its slug: its better key
                 firsts.setdefault(k[1], k)
@@ -537,10 +537,11 @@ def _matching(idx: _Index, phrase: str) -> tuple[dict[int, list[int]], str]:
         else:
             found = {i: [*prev, ranks[i]] for i, prev in found.items() if i in ranks}
         if not found:
-            return {}, " ".join(read_as + tokens[at + 1:])
-    if len(tokens) == 1 and found is not None:
+            slugged = {i: [DESCRIBED] * len(tokens) for i in idx.slugs.get(phrase, ())}
+            return slugged, " ".join(read_as + tokens[at + 1:])
+    if found is not None:
         for i in idx.slugs.get(phrase, ()):
-            found.setdefault(i, [DESCRIBED])
+            found.setdefault(i, [DESCRIBED] * len(tokens))
     return found or {}, " ".join(read_as)
 
 
