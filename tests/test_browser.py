@@ -124,6 +124,66 @@ def test_escape_closes_the_suggestions(tab):
     tab.shot("search-hinton")
 
 
+@pytest.fixture(scope="module")
+def history_server(tmp_path_factory):
+    """A generated graph whose milestones span 1950 to 2025, served for the timeline's picture."""
+    from aikg.ingest.generate import generate
+
+    path = tmp_path_factory.mktemp("history") / "history.nt"
+    with path.open("w", encoding="utf-8") as out:
+        generate(out, 900, seed=42)
+    app = create_app({"DATA": [str(path)], "VALIDATE": False, "TESTING": True})
+    assert app.test_client().get("/timeline").status_code == 200  # build the caches before the browser asks
+    server = LiveServer(app).start()
+    yield server
+    server.stop()
+
+
+def _picture_reads(page) -> None:
+    svg = page.locator("figure.picture svg")
+    assert svg.is_visible() and svg.get_attribute("role") != "img"
+    for selector in ("figure.picture .marks a", "figure.picture .marks text", "figure.picture .lanes a"):
+        found = page.evaluate(OVERLAPS, selector)
+        assert found["overlaps"] == 0, (selector, found)
+    for selector in ("figure.picture .marks a", "figure.picture .lanes a", "figure.picture .axis a",
+                     "form.filters select", "a.filter"):
+        for box in page.locator(selector).evaluate_all("els => els.map(e => e.getBoundingClientRect().toJSON())"):
+            assert box["width"] >= 23.95 and box["height"] >= 23.95, (selector, box)  # 24 px, to a rounding
+
+
+def test_timeline_is_a_picture_with_lanes(browser, live_server):
+    def check(page, width):
+        _picture_reads(page)
+        lanes = page.locator("figure.picture .lanes text").all_text_contents()
+        assert any(t.startswith("DeepMind") for t in lanes)
+        # Proportional: the gap between two marks grows with the time between them.
+        marks = page.locator("figure.picture .marks circle")
+        xs = sorted(float(x) for x in marks.evaluate_all("els => els.map(e => e.getAttribute('cx'))"))
+        assert xs[-1] - xs[0] > 400
+        page.locator("figure.picture .switch a", has_text="by kind").click()
+        page.wait_for_url("**lanes=kind*")
+        assert "Model or system" in " ".join(page.locator("figure.picture .lanes text").all_text_contents())
+    widths(browser, live_server.url, "/timeline", "timeline-picture", check)
+
+
+def test_timeline_carries_1950_to_2024(browser, history_server):
+    def check(page, width):
+        _picture_reads(page)
+        years = [int(t) for t in page.locator("figure.picture .axis text").all_text_contents()]
+        assert years[0] <= 1950 and years[-1] >= 2025
+        cluster = page.locator("figure.picture .cluster").first
+        held = int(cluster.locator("text").text_content().strip().lstrip("+"))
+        cluster.click()
+        page.wait_for_url("**/timeline?*from=*")
+        shown = page.locator("ol.timeline li.entry").count()
+        assert shown >= min(held, 50)
+        more = page.locator("ol.timeline details.more").first
+        if more.count():
+            more.locator("summary").click()
+            assert more.get_attribute("open") is not None
+    widths(browser, history_server.url, "/timeline", "timeline-1950-2024", check)
+
+
 def test_timeline_filtered_by_deepmind(tab):
     page = tab.page
     tab.go("/timeline")
@@ -163,7 +223,8 @@ OVERLAPS = """(selector) => {
     let overlaps = 0;
     for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
         const a = boxes[i], b = boxes[j];
-        if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5) overlaps++;
+        const across = a.left < b.right - 0.5 && b.left < a.right - 0.5;
+        if (across && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5) overlaps++;
     }
     return {count: boxes.length, overlaps};
 }"""

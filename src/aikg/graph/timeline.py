@@ -24,6 +24,9 @@ FACETS = ("org", "person", "technique", "era")
 PAGE_SIZE = 50
 #: Values a filter list offers (those with the most milestones); any other is still typed in the URL.
 FACET_CHOICES = 100
+#: Kinds of what a milestone is about, in the order that decides its lane when it is about several.
+ABOUT_KINDS = ("model", "software", "product", "hardware", "dataset", "paper", "event", "organisation", "person",
+               "technique")
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,13 @@ class Entry:
     about: tuple[Ref, ...] = ()
     #: Organisations a filter matches: the producers and the organisations they belong to.
     organisation_keys: frozenset[str] = frozenset()
+    #: What kind of thing the milestone is about (model, software, dataset, event, ...), for lanes.
+    kind: str = "other"
+
+    @property
+    def year_of(self) -> int | None:
+        """Return the year of the milestone, from its date or its year."""
+        return self.when.year if self.when else self.year
 
     def sort_key(self) -> tuple[int, int, int, str]:
         """Order by date (a year alone comes first in its year), then by label."""
@@ -106,10 +116,19 @@ class Timeline:
         return self._by_era.get(era, [])
 
     def filter(self, *, org: str | None = None, person: str | None = None, technique: str | None = None,
-               era: str | None = None) -> list[Entry]:
-        """Return the milestones matching every given filter (IRIs), in order."""
+               era: str | None = None, since: int | None = None, until: int | None = None,
+               kind: str | None = None) -> list[Entry]:
+        """Return the milestones matching every given filter (IRIs; years `since` to `until` inclusive; the
+        kind of what they are about), in order."""
         out = []
         for e in self.entries:
+            year = e.year_of
+            if since is not None and (year is None or year < since):
+                continue
+            if until is not None and (year is None or year > until):
+                continue
+            if kind and e.kind != kind:
+                continue
             if org and org not in e.organisation_keys:
                 continue
             if person and person not in {r.iri for r in e.people}:
@@ -213,6 +232,10 @@ def timeline(store: Store) -> Timeline:
         entry = idx.entries.get(iri)
         return Ref(iri, entry.label if entry else fallback_label(iri))
 
+    def kind_of_about(iris: Iterable[str]) -> str:
+        kinds = {idx.entries[i].kind for i in iris if i in idx.entries}
+        return next((k for k in ABOUT_KINDS if k in kinds), "other")
+
     def described(iri: str) -> str:
         entry = idx.entries.get(iri)
         return entry.description if entry else ""
@@ -261,6 +284,7 @@ def timeline(store: Store) -> Timeline:
             techniques=refs(kinds.get("technique", ())),
             about=refs(kinds.get("about", ())),
             organisation_keys=frozenset(kinds.get("org", set()) | kinds.get("orgup", set())),
+            kind=kind_of_about(kinds.get("about", ())),
         ))
     entries.sort(key=Entry.sort_key)
 

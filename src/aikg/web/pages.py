@@ -26,6 +26,7 @@ from aikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS
 from aikg.store import Boolean, QueryResult, Solutions, Store, Triples
 from aikg.web.http import get_settings, get_store, href, int_arg
 from aikg.web.layout import draw
+from aikg.web.picture import draw as draw_timeline
 
 bp = Blueprint("pages", __name__)
 
@@ -196,19 +197,43 @@ def timeline_page() -> tuple[str, int]:
             continue
         if iri:
             chosen[facet] = iri
+    years: dict[str, int] = {}
+    for name in ("from", "to"):
+        try:
+            value = int_arg(name, 0, 1, 9999)
+        except BadRequest as e:
+            error = e
+            continue
+        if value:
+            years[name] = value
+    kind = request.args.get("kind", "").strip() or None
+    if kind is not None and kind not in timeline.ABOUT_KINDS + ("other",):
+        error = BadRequest(f"kind must be one of {', '.join(timeline.ABOUT_KINDS)} or other; got {kind!r}.")
+        kind = None
+    lanes = request.args.get("lanes", "org")
+    if lanes not in ("org", "kind"):
+        error, lanes = BadRequest(f"lanes must be org or kind; got {lanes!r}."), "org"
     try:
         number = int_arg("page", 1, 1, 10**6)
     except BadRequest as e:
         error, number = e, 1
-    shown = timeline.page(line.filter(**chosen), number)
+    matching = line.filter(**chosen, since=years.get("from"), until=years.get("to"), kind=kind)
+    shown = timeline.page(matching, number)
     labels = {facet: line.label(facet, iri) for facet, iri in chosen.items()}
     offered = {facet: line.offered(facet, chosen.get(facet)) for facet in timeline.FACETS}
+    picture = draw_timeline(matching, line.eras, lanes, {y: at for y, _, at in shown.years})
+    state: dict[str, Any] = {**chosen, **years, "kind": kind, "lanes": lanes if lanes != "org" else None}
 
     def page_url(n: int) -> str:
-        return _url("/timeline", **chosen, page=n if n > 1 else None)
+        return _url("/timeline", **state, page=n if n > 1 else None)
+
+    def with_url(**changes: Any) -> str:
+        """Return this timeline's URL with some arguments changed (None drops one), from its first page."""
+        return _url("/timeline", **{**state, **changes})
 
     html = render_template("timeline.html", line=line, shown=shown, chosen=chosen, labels=labels,
-                           offered=offered, page_url=page_url, error=error)
+                           offered=offered, page_url=page_url, with_url=with_url, error=error, picture=picture,
+                           years=years, kind=kind, lanes=lanes)
     return html, 400 if error else 200
 
 
