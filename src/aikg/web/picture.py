@@ -223,12 +223,12 @@ def draw(entries: list[Entry], eras: list[Era], mode: str = "org", years: dict[i
         rows: list[list[Mark]] = [[] for _ in range(MAX_ROWS)]
         overflow: dict[int, list[tuple[Entry, float]]] = defaultdict(list)
         for e, x in sorted(members, key=lambda m: (m[1], m[0].label)):
-            row = next((r for r in range(MAX_ROWS) if ends[r] + TARGET <= x), None)
-            if row is None:
+            free = next((r for r in range(MAX_ROWS) if ends[r] + TARGET <= x), None)
+            if free is None:
                 overflow[int((x - LEFT) // TARGET)].append((e, x))
                 continue
-            ends[row] = x
-            rows[row].append(Mark(e, x, y + LANE_PAD + row * ROW + ROW / 2))
+            ends[free] = x
+            rows[free].append(Mark(e, x, y + LANE_PAD + free * ROW + ROW / 2))
         used = max((r + 1 for r in range(MAX_ROWS) if rows[r]), default=1)
         for row in rows:
             for at, mark in enumerate(row):
