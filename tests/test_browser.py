@@ -478,3 +478,24 @@ def test_empty_search_and_404_say_did_you_mean(browser, live_server):
         t.shot("not-found-did-you-mean-1280")
     finally:
         t.close()
+
+
+# ---------------------------------------------------------------------------------------------- lists
+
+def test_lists_are_sortable_tables_with_twins(browser, live_server):
+    def check(page, width):
+        heading = page.locator("table.listing thead th", has_text="People")
+        heading.locator("a").click()
+        page.wait_for_url("**sort=people*")
+        assert page.locator("table.listing thead th[aria-sort]").inner_text().startswith("People")
+        counts = [int(t) for t in page.locator("table.listing tbody td.num").all_inner_texts()[::2]]
+        assert counts == sorted(counts)
+        page.locator("table.listing thead th[aria-sort] a").click()
+        page.wait_for_url("**desc=1*")
+        counts = [int(t) for t in page.locator("table.listing tbody td.num").all_inner_texts()[::2]]
+        assert counts == sorted(counts, reverse=True)
+        for twin in ("CSV", "JSON"):
+            href = page.get_by_role("link", name=twin, exact=True).get_attribute("href")
+            assert page.request.get(live_server.url + href).ok
+    widths(browser, live_server.url, "/lists/Milestone", "list-milestones", check)
+    widths(browser, live_server.url, "/lists/", "lists")

@@ -82,10 +82,10 @@ def test_home_counts_eras_and_links(client):
     for target in ("/timeline", "/query", "/queries", "/dumps/", "/.well-known/void"):
         assert target in links
     # The tiny graph has 2 milestones and 1 person.
-    stats = [a["href"] for a in page.all("a") if a.get("href", "").startswith("/ontology/")]
-    assert "/ontology/Milestone.html" in stats and "/ontology/Person.html" in stats
+    stats = [a["href"] for a in page.all("a") if a.get("href", "").startswith("/lists/")]
+    assert "/lists/Milestone" in stats and "/lists/Person" in stats
     assert "<strong>2</strong> <span>milestones</span>" in text
-    assert "<strong>1</strong> <span>people</span>" in text
+    assert "<strong>1</strong> <span>person</span>" in text  # one person, not "1 people"
 
 
 def test_search_ranks_and_types(client):

@@ -33,9 +33,9 @@ def create_app(config: Mapping[str, Any] | Settings | None = None, *, store: Sto
     app.extensions["aikg"] = store if store is not None else open_store(settings)
     logging.getLogger("aikg").setLevel(logging.INFO)
 
-    from aikg.web import api, handlers, linked, pages, sparql
+    from aikg.web import api, handlers, linked, lists, pages, sparql
 
-    for module in (sparql, linked, api, pages):
+    for module in (sparql, linked, api, pages, lists):
         app.register_blueprint(module.bp)
     handlers.register(app)
     app.add_template_global(href)

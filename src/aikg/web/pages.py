@@ -21,7 +21,7 @@ from aikg.graph.endpoint import run_query
 from aikg.graph.labels import KIND_NAMES, label_columns
 from aikg.graph.search import find, normalise, resolve
 from aikg.graph.search import index as search_index
-from aikg.namespaces import XSD, curie, sparql_prologue
+from aikg.namespaces import ONTOLOGY, XSD, curie, sparql_prologue
 from aikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS
 from aikg.store import Boolean, QueryResult, Solutions, Store, Triples
 from aikg.web.http import get_settings, get_store, href, int_arg
@@ -68,6 +68,14 @@ def explore_url(iri: str, hops: int = 1) -> str:
 def paths_url(source: str = "", target: str = "") -> str:
     """Return the path-finder URL from (and to) an IRI or label."""
     return _url("/paths", **{"from": source, "to": target})
+
+
+@bp.app_template_global()
+def list_url(cls: str, **args: Any) -> str:
+    """Return the URL of a class's list (its table), or of the class's page for a class of another vocabulary."""
+    if not cls.startswith(ONTOLOGY):
+        return href(cls)
+    return _url("/lists/" + cls.removeprefix(ONTOLOGY), **args)
 
 
 @bp.app_template_global()
