@@ -287,7 +287,10 @@ def test_explore_works_without_javascript(browser, live_server):
 def test_run_an_example_query_and_open_an_iri(tab):
     page = tab.page
     tab.go("/query")
-    assert page.locator("textarea#query-text").is_visible()  # the CDN editor is blocked: the textarea stays
+    editor = page.locator("textarea#query-text")
+    assert editor.is_visible()
+    assert "monospace" in editor.evaluate("e => getComputedStyle(e).fontFamily")
+    assert "PREFIX" not in editor.input_value()  # folded: listed above, declared when it runs
     tab.shot("query")
     page.locator("nav.examples a").first.click()
     page.wait_for_url("**/query?query=*")
@@ -298,6 +301,26 @@ def test_run_an_example_query_and_open_an_iri(tab):
     page.wait_for_url("**/resource/*.html")
     assert page.locator("h1").inner_text() == name
     tab.shot("query-then-resource")
+
+
+def test_query_page_runs_with_ctrl_enter_and_shows_the_answer_first(browser, live_server, full_app):
+    from aikg.store import select
+
+    (row,) = select(full_app.extensions["aikg"], "SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE "
+                    "{ ?m a <https://w3id.org/ai-history/ontology/Milestone> }")
+
+    def check(page, width):
+        editor = page.locator("textarea#query-text")
+        editor.fill("SELECT ?m ?label WHERE { ?m a aikg:Milestone ; rdfs:label ?label } ORDER BY ?label")
+        editor.press("Control+Enter")
+        page.wait_for_url("**/query?query=*")
+        assert page.locator("#results-h").is_visible()
+        took = page.locator(".took").inner_text()
+        assert took.endswith(" ms") and float(took.split()[0]) >= 0
+        answer = page.locator("#results-h").bounding_box()["y"]
+        assert answer < page.locator("#examples-h").bounding_box()["y"]
+        assert page.locator("table tbody tr").count() == int(row["n"].value)
+    widths(browser, live_server.url, "/query", "query-editor", check)
 
 
 def test_phone_width_home(browser, live_server):

@@ -212,3 +212,43 @@ def _position(text: str, offset: int) -> dict[str, int]:
 def _where(text: str, offset: int) -> str:
     pos = _position(text, offset)
     return f"line {pos['line']}, column {pos['column']}"
+
+
+# -- the prologue: prefixes a page declares for its reader --------------------------------------------
+
+
+def declared_prefixes(text: str) -> dict[str, str]:
+    """Return the prefixes a query text declares (name -> namespace IRI), in its PREFIX lines."""
+    found: dict[str, str] = {}
+    toks = [t for t in tokens(text) if t.kind not in ("space", "comment")]
+    for at, tok in enumerate(toks[:-2]):
+        if tok.keyword == "PREFIX" and toks[at + 1].kind == "pname" and toks[at + 2].kind == "iri":
+            found[toks[at + 1].text[:-1]] = toks[at + 2].text[1:-1]
+    return found
+
+
+def with_prefixes(text: str, prefixes: dict[str, str]) -> str:
+    """Return the text with a PREFIX line for each prefix of `prefixes` it uses but does not declare."""
+    declared = declared_prefixes(text)
+    used = {t.text.split(":", 1)[0] for t in tokens(text) if t.kind == "pname"}
+    missing = [p for p in prefixes if p in used and p not in declared]
+    return "".join(f"PREFIX {p}: <{prefixes[p]}>\n" for p in missing) + text
+
+
+def fold_prologue(text: str, prefixes: dict[str, str]) -> str:
+    """Drop the leading PREFIX lines that declare a prefix of `prefixes` as `prefixes` does (a page declares
+    them for its reader, see :func:`with_prefixes`); any other line, and what follows, is kept as written."""
+    lines = text.splitlines(keepends=True)
+    at = 0
+    while at < len(lines):
+        line = lines[at].strip()
+        if not line:
+            at += 1
+            continue
+        found = declared_prefixes(line)
+        shared = all(prefixes.get(p) == i for p, i in found.items())
+        if len(found) == 1 and line.upper().startswith("PREFIX") and shared:
+            at += 1
+            continue
+        break
+    return "".join(lines[at:])

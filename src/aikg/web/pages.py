@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,8 +22,9 @@ from aikg.graph.endpoint import run_query
 from aikg.graph.labels import KIND_NAMES, label_columns
 from aikg.graph.search import find, normalise, resolve
 from aikg.graph.search import index as search_index
-from aikg.namespaces import ONTOLOGY, XSD, curie, sparql_prologue
+from aikg.namespaces import ONTOLOGY, PREFIXES, XSD, curie
 from aikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS
+from aikg.sparql.query import fold_prologue, with_prefixes
 from aikg.store import Boolean, QueryResult, Solutions, Store, Triples
 from aikg.web.http import get_settings, get_store, href, int_arg
 from aikg.web.layout import draw
@@ -327,26 +329,34 @@ def _examples(store: Store) -> list[dict[str, str]]:
         # When an example does not bind, the query is shown as written: it runs with its parameters unbound.
         with contextlib.suppress(AikgError):
             text = q.instantiate(q.bind(store, given))
-        out.append({"name": q.name, "title": q.title, "description": q.description, "text": text})
+        out.append({"name": q.name, "title": q.title, "description": q.description,
+                    "text": fold_prologue(text, PREFIXES)})
     return out
 
 
 @bp.route("/query", methods=["GET", "POST"])
 def query_page() -> tuple[str, int]:
-    """Show the SPARQL editor, run the query it holds, and show the answer as a table with downloads."""
+    """Show the SPARQL editor, run the query it holds, and show the answer (with its time) as a table with
+    downloads, above the examples. The shared prefixes are declared for the reader: the editor shows the
+    query without them, and the text that runs (and that the downloads carry) has each one it uses."""
     store = get_store()
     text = request.values.get("query")
     result: QueryResult | None = None
     error: AikgError | None = None
+    ran: str | None = None
+    took: float | None = None
     if text is not None and text.strip():
+        ran = with_prefixes(text, PREFIXES)
+        began = time.perf_counter()
         try:
-            result = run_query(store, text, settings=get_settings())
+            result = run_query(store, ran, settings=get_settings())
         except AikgError as e:
             error = e
-    shown = text if text is not None else sparql_prologue() + "\n" + DEFAULT_QUERY
+        took = (time.perf_counter() - began) * 1000
+    shown = fold_prologue(text, PREFIXES) if text is not None else DEFAULT_QUERY
     page = render_template(
-        "query.html", text=shown, ran=text if result is not None else None, result=result, table=_table(result),
-        error=error, examples=_examples(store), formats=_download_formats(result),
+        "query.html", text=shown, ran=ran if result is not None else None, result=result, table=_table(result),
+        error=error, examples=_examples(store), formats=_download_formats(result), took=took, prefixes=PREFIXES,
     )
     return page, (error.status_code if error else 200)
 

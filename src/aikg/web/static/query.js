@@ -1,30 +1,13 @@
-/* Turn the query textarea into the YASQE editor when its script can be fetched from the CDN.
-   Offline, or if anything fails, the plain textarea stays and the page works the same. */
+/* The query editor: Ctrl+Enter (or Cmd+Enter) runs the query. The editor is a plain textarea, so it works the
+   same without this script; Tab is left to move on, as everywhere else on the page. */
 (function () {
   "use strict";
-  var CDN = "https://cdn.jsdelivr.net/npm/@zazuko/yasqe@4/build/";
   var textarea = document.getElementById("query-text");
-  if (!textarea) return;
-
-  function enhance() {
-    try {
-      var Yasqe = window.Yasqe;
-      if (!Yasqe || !Yasqe.fromTextArea) return;
-      var editor = Yasqe.fromTextArea(textarea, { persistenceId: null, showQueryButton: false, resizeable: true });
-      var form = textarea.form;
-      if (form) form.addEventListener("submit", function () { textarea.value = editor.getValue(); });
-    } catch (e) {
-      /* keep the textarea */
+  if (!textarea || !textarea.form) return;
+  textarea.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      textarea.form.submit();
     }
-  }
-
-  var css = document.createElement("link");
-  css.rel = "stylesheet";
-  css.href = CDN + "yasqe.min.css";
-  document.head.appendChild(css);
-  var script = document.createElement("script");
-  script.src = CDN + "yasqe.min.js";
-  script.async = true;
-  script.onload = enhance;
-  document.head.appendChild(script);
+  });
 })();
