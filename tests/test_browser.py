@@ -256,7 +256,7 @@ def test_explore_draws_a_readable_graph_with_a_legend(browser, live_server):
         before = float(svg.get_attribute("width"))
         page.get_by_role("button", name="Zoom in").click()
         assert float(svg.get_attribute("width")) > before
-        page.get_by_role("button", name="Show at its own size").click()
+        page.get_by_role("button", name="Actual size").click()
         assert float(svg.get_attribute("width")) == before
     widths(browser, live_server.url, "/explore?iri=" + R + "AlphaGo", "explore-alphago", one)
 
@@ -522,3 +522,55 @@ def test_lists_are_sortable_tables_with_twins(browser, live_server):
             assert page.request.get(live_server.url + href).ok
     widths(browser, live_server.url, "/lists/Milestone", "list-milestones", check)
     widths(browser, live_server.url, "/lists/", "lists")
+
+
+# ---------------------------------------------------------------------------------------------- accessibility
+
+AXE = Path(__file__).parent / ".node" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+#: One page of each kind (and the states a page can be in: results, nothing found, an error).
+PAGE_KINDS = [
+    "/", "/search?q=alphago", "/search?q=Sutskever+Microsoft", "/search?q=Hintn",
+    "/resource/AlphaGo_defeats_Lee_Sedol_2016.html", "/resource/Ilya_Sutskever.html", "/resource/DeepMind.html",
+    "/resource/AlphaGo.html", "/resource/Transformer_paper.html", "/resource/Self-play.html",
+    "/resource/Deep_Learning_Breakthrough.html", "/resource/Google_acquires_DeepMind_2014.html",
+    "/resource/London.html", "/ontology/Milestone.html", "/ontology/producedBy.html", "/ontology.html",
+    "/timeline", "/timeline?lanes=kind&org=" + R + "DeepMind", "/explore?iri=" + R + "AlphaGo",
+    "/explore?iri=" + R + "AlphaGo&hops=2", "/explore", "/paths", "/paths?from=Ilya+Sutskever&to=AlphaGo",
+    "/query", "/query?query=SELECT+%3Fm+WHERE+%7B+%3Fm+a+aikg%3AMilestone+%7D",
+    "/query?query=SELECT+%3Fx+WHERE+%7B+%3Fx+%7D", "/queries", "/queries/produced-by?org=DeepMind",
+    "/lists/", "/lists/Milestone", "/lists/Person?sort=papers&desc=1", "/dumps/", "/void.html",
+    "/resource/No_Such_Thing.html", "/explore?iri=Nobody+At+All",
+]
+
+
+@pytest.fixture(scope="module")
+def axe_source():
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run scripts/test-deps (make test does)")
+    return AXE.read_text(encoding="utf-8")
+
+
+def _axe(browser, base: str, path: str, source: str, width: int) -> list[dict]:
+    # axe is injected by the test, so the page's own Content-Security-Policy is set aside for it alone.
+    context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.route("**/*", lambda route: route.continue_() if urlparse(route.request.url).hostname == "127.0.0.1"
+                   else route.abort())
+        page.goto(base + path)
+        page.add_script_tag(content=source)
+        found = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+        return [
+            {"id": v["id"], "impact": v["impact"], "help": v["help"],
+             "nodes": [n["target"] for n in v["nodes"][:5]]}
+            for v in found["violations"] if v["impact"] in ("serious", "critical")
+        ]
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", PAGE_KINDS)
+def test_axe_finds_nothing_serious(browser, live_server, axe_source, path):
+    for width in (1280, 390):
+        assert _axe(browser, live_server.url, path, axe_source, width) == [], f"{path} at {width} px"

@@ -31,7 +31,7 @@
       var b = document.createElement("button");
       b.type = "button";
       b.textContent = text;
-      b.setAttribute("aria-label", label);
+      if (label) b.setAttribute("aria-label", label);
       b.addEventListener("click", act);
       bar.appendChild(b);
       return b;
@@ -39,7 +39,7 @@
     button("+", "Zoom in", function () { apply(scale * 1.25, box.clientWidth / 2, box.clientHeight / 2); });
     button("−", "Zoom out", function () { apply(scale / 1.25, box.clientWidth / 2, box.clientHeight / 2); });
     button("Fit", "Fit the drawing to the width", function () { apply(box.clientWidth / width, 0, 0); });
-    button("100%", "Show at its own size", function () { apply(1, 0, 0); });
+    button("Actual size", "", function () { apply(1, 0, 0); });
     var status = document.createElement("span");
     status.className = "zoom-level";
     status.setAttribute("aria-live", "polite");
