@@ -391,8 +391,17 @@ def widths(browser, base: str, path: str, name: str, check=None) -> None:
     """Open a page at 1280 and 390 px, save both screenshots, and check it never scrolls sideways."""
     for width in (1280, 390):
         t = Tab(browser, base, width=width)
+        failed: list[str] = []
+
+        def note(response, failed=failed) -> None:
+            if response.status >= 400:
+                failed.append(f"{response.status} {response.url}")
+
+        t.page.on("response", note)
         try:
             t.go(path)
+            t.page.wait_for_load_state("load")
+            assert failed == [], failed  # every style sheet, script and icon the page asks for is there
             assert t.page.evaluate(NO_INLINE) == {"inlineScripts": 0, "styleAttributes": 0, "handlers": 0}
             scroll = t.page.evaluate("document.documentElement.scrollWidth")
             assert scroll <= width, f"{path} is {scroll} px wide at {width} px"
@@ -522,6 +531,12 @@ def test_lists_are_sortable_tables_with_twins(browser, live_server):
             assert page.request.get(live_server.url + href).ok
     widths(browser, live_server.url, "/lists/Milestone", "list-milestones", check)
     widths(browser, live_server.url, "/lists/", "lists")
+
+
+@pytest.mark.parametrize("path", ["/dumps/", "/void.html", "/ontology.html", "/ontology/producedBy.html",
+                                  "/resource/Transformer_paper.html", "/resource/AlphaGo_Zero.html"])
+def test_dumps_and_property_tables_fit_a_phone(browser, live_server, path):
+    widths(browser, live_server.url, path, "fits-" + path.strip("/").replace("/", "-").replace(".", "-"))
 
 
 # ---------------------------------------------------------------------------------------------- accessibility

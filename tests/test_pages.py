@@ -202,3 +202,26 @@ def test_error_page_is_readable(client):
                                  "/explore?iri=" + R + "AlphaGo", "/search?q=alpha", "/query"])
 def test_shipped_pages_render(full_client, url):
     get(full_client, url)
+
+
+def test_small_things(full_client):
+    home = full_client.get("/", headers=HTML).get_data(as_text=True)
+    icon = full_client.get("/static/favicon.svg")
+    assert 'rel="icon"' in home and icon.status_code == 200 and icon.data.startswith(b"<svg")
+    icon.close()
+    assert full_client.get("/favicon.ico").status_code == 301
+    # The header's placeholder fits its box; the era is described in full, not cut.
+    placeholder = home.split('id="site-search"', 1)[1].split('placeholder="', 1)[1].split('"', 1)[0]
+    assert len(placeholder) <= 20
+    assert "…</p>" not in home.split('class="era"', 1)[1].split("<ol", 1)[0]
+    # One name for the catalogue of named queries, whatever page names it.
+    for url in ("/", "/queries", "/query", "/queries/produced-by?org=DeepMind"):
+        text = full_client.get(url, headers=HTML).get_data(as_text=True)
+        assert "Named queries" not in text and "named queries" not in text, url
+    assert "<h1>Questions</h1>" in full_client.get("/queries", headers=HTML).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url", ["/ontology/Milestone.html", "/ontology.html", "/explore?iri=" + R + "London"])
+def test_counts_of_one_are_singular(full_client, url):
+    text = full_client.get(url, headers=HTML).get_data(as_text=True)
+    assert " 1 resources" not in text and " 1 statements" not in text and " 1 links" not in text

@@ -130,6 +130,7 @@ class _Entry:
     kind: str = "other"
     facet: str | None = None  # the most specific labelled type: the facet it counts under
     text: str = ""  # the whole description, normalised, for matching
+    full: str = ""  # the whole description, as written
 
 
 @dataclass
@@ -401,6 +402,7 @@ def _build(store: Store) -> _Index:
         entry.types = types.get(iri, set())
         full = descs.get(iri, (0, ""))[1]
         entry.description = _short(full)
+        entry.full = " ".join(full.split())
         entry.text = normalise(full)
         entry.degree = degrees.get(iri, 0)
         entry.when = dates[iri][1] if iri in dates else None

@@ -236,9 +236,9 @@ def timeline(store: Store) -> Timeline:
         kinds = {idx.entries[i].kind for i in iris if i in idx.entries}
         return next((k for k in ABOUT_KINDS if k in kinds), "other")
 
-    def described(iri: str) -> str:
+    def described(iri: str, whole: bool = False) -> str:
         entry = idx.entries.get(iri)
-        return entry.description if entry else ""
+        return (entry.full if whole else entry.description) if entry else ""
 
     rows = store.query(_MILESTONES)
     assert isinstance(rows, Solutions)
@@ -293,7 +293,9 @@ def timeline(store: Store) -> Timeline:
     eras: dict[str, Era] = {}
     for node, start, end in era_rows.rows:
         if isinstance(node, ox.NamedNode) and node.value not in eras:
-            eras[node.value] = Era(node.value, ref(node.value).label, described(node.value), _int(start), _int(end))
+            # An era's description is read in full on the home page: not cut like a milestone's.
+            eras[node.value] = Era(node.value, ref(node.value).label, described(node.value, whole=True), _int(start),
+                                   _int(end))
     ordered_eras = sorted(eras.values(), key=lambda e: (e.start if e.start is not None else 99999, e.label))
 
     counts: dict[str, Counter[str]] = {f: Counter() for f in FACETS}

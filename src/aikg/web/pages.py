@@ -13,7 +13,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from aikg.errors import AikgError, BadRequest
 from aikg.graph import home, paths, timeline
@@ -26,7 +27,7 @@ from aikg.namespaces import ONTOLOGY, PREFIXES, XSD, curie
 from aikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS
 from aikg.sparql.query import fold_prologue, with_prefixes
 from aikg.store import Boolean, QueryResult, Solutions, Store, Triples
-from aikg.web.http import get_settings, get_store, href, int_arg
+from aikg.web.http import cacheable, get_settings, get_store, href, int_arg
 from aikg.web.layout import draw
 from aikg.web.picture import draw as draw_timeline
 
@@ -146,6 +147,12 @@ def marked(text: str, needle: str) -> list[tuple[str, bool]]:
 # --------------------------------------------------------------------------------------------------
 # Pages
 # --------------------------------------------------------------------------------------------------
+
+
+@bp.get("/favicon.ico")
+def favicon() -> BaseResponse:
+    """Send browsers that ask for /favicon.ico to the icon."""
+    return cacheable(redirect(f"{request.script_root}/static/favicon.svg", code=301))
 
 
 @bp.get("/")
