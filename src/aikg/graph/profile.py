@@ -50,7 +50,7 @@ _SOURCE = DCTERMS + "source"
 DATE_PROPERTIES = (A + "date", A + "releaseDate", A + "publicationDate", A + "foundingDate", A + "startDate")
 ARTEFACT_KINDS = frozenset({"model", "software", "product", "dataset", "hardware", "paper"})
 #: Longest dated list a page shows; the timeline and the lists hold the rest.
-MAX_CHRONICLE = 200
+MAX_CHRONICLE = 120
 
 #: The rest of the facts, grouped by meaning (a property not named here goes under "Other facts").
 GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -222,7 +222,8 @@ _POINTING = _PROLOGUE + """SELECT ?x ?p ?dp ?date ?src ?s WHERE {
   VALUES ?p { %s }
   ?x ?p ?s . FILTER(isIRI(?x))
   FILTER NOT EXISTS { GRAPH <%s> { ?x ?p ?s } }
-  { OPTIONAL { VALUES ?dp { %s } ?x ?dp ?date } } UNION { ?x dcterms:source ?src }
+  OPTIONAL { VALUES ?dp { %s } ?x ?dp ?date }
+  OPTIONAL { ?x dcterms:source ?src }
 }"""
 
 # The facts that make an event's outcome readable: where, the score, the winner, its dates and sources.
