@@ -210,6 +210,11 @@ class Profile:
         """Return the number of each cited source, by IRI."""
         return {s.iri: s.number for s in self.sources}
 
+    def numbers_of(self, sources: Iterable[Link]) -> list[int]:
+        """Return the numbers of some cited sources, in order."""
+        known = self.numbers
+        return sorted({known[s.iri] for s in sources if s.iri in known})
+
 
 # --------------------------------------------------------------------------------------------------
 # Building
