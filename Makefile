@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test bench lint typecheck clean system-deps
+.PHONY: serve test bench lint typecheck clean system-deps test-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,12 @@ serve: $(VENV)/.installed
 system-deps:
 	@scripts/system-deps chromium
 
+## test-deps: axe-core (npm) for the browser tests' accessibility checks, into tests/.node/
+test-deps:
+	@scripts/test-deps
+
 ## test: lint, type check, then the whole suite (unit, live-server, remote-store, browser)
-test: $(VENV)/.installed-test system-deps
+test: $(VENV)/.installed-test system-deps test-deps
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest

@@ -82,10 +82,10 @@ def test_home_counts_eras_and_links(client):
     for target in ("/timeline", "/query", "/queries", "/dumps/", "/.well-known/void"):
         assert target in links
     # The tiny graph has 2 milestones and 1 person.
-    stats = [a["href"] for a in page.all("a") if a.get("href", "").startswith("/ontology/")]
-    assert "/ontology/Milestone.html" in stats and "/ontology/Person.html" in stats
+    stats = [a["href"] for a in page.all("a") if a.get("href", "").startswith("/lists/")]
+    assert "/lists/Milestone" in stats and "/lists/Person" in stats
     assert "<strong>2</strong> <span>milestones</span>" in text
-    assert "<strong>1</strong> <span>people</span>" in text
+    assert "<strong>1</strong> <span>person</span>" in text  # one person, not "1 people"
 
 
 def test_search_ranks_and_types(client):
@@ -141,7 +141,10 @@ def test_paths_page_bad_input(client):
 
 def test_query_page_prefilled_with_prefixes_and_examples(client):
     page, text = get(client, "/query")
-    assert "PREFIX aikg: &lt;https://w3id.org/ai-history/ontology/&gt;" in text
+    # The prefixes are declared for the reader: listed (folded), not in the editor.
+    assert "PREFIX aikg: &lt;https://w3id.org/ai-history/ontology/&gt;" in text.split("<textarea")[0]
+    assert "PREFIX" not in text.split("<textarea")[1].split("</textarea>")[0]
+    assert text.index('id="results-h"' if 'id="results-h"' in text else "<textarea") < text.index('id="examples-h"')
     examples = [a["href"] for a in page.all("a") if a.get("href", "").startswith("/query?query=")]
     assert len(examples) >= 5  # the named-query catalogue, one click away
 
@@ -199,3 +202,26 @@ def test_error_page_is_readable(client):
                                  "/explore?iri=" + R + "AlphaGo", "/search?q=alpha", "/query"])
 def test_shipped_pages_render(full_client, url):
     get(full_client, url)
+
+
+def test_small_things(full_client):
+    home = full_client.get("/", headers=HTML).get_data(as_text=True)
+    icon = full_client.get("/static/favicon.svg")
+    assert 'rel="icon"' in home and icon.status_code == 200 and icon.data.startswith(b"<svg")
+    icon.close()
+    assert full_client.get("/favicon.ico").status_code == 301
+    # The header's placeholder fits its box; the era is described in full, not cut.
+    placeholder = home.split('id="site-search"', 1)[1].split('placeholder="', 1)[1].split('"', 1)[0]
+    assert len(placeholder) <= 20
+    assert "…</p>" not in home.split('class="era"', 1)[1].split("<ol", 1)[0]
+    # One name for the catalogue of named queries, whatever page names it.
+    for url in ("/", "/queries", "/query", "/queries/produced-by?org=DeepMind"):
+        text = full_client.get(url, headers=HTML).get_data(as_text=True)
+        assert "Named queries" not in text and "named queries" not in text, url
+    assert "<h1>Questions</h1>" in full_client.get("/queries", headers=HTML).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url", ["/ontology/Milestone.html", "/ontology.html", "/explore?iri=" + R + "London"])
+def test_counts_of_one_are_singular(full_client, url):
+    text = full_client.get(url, headers=HTML).get_data(as_text=True)
+    assert " 1 resources" not in text and " 1 statements" not in text and " 1 links" not in text

@@ -158,13 +158,140 @@ def test_shipped_data_accents_and_ranking(full_app):
     assert resolve(shipped, "Google DeepMind", ORG) == R + "Google_DeepMind"
 
 
-@pytest.mark.parametrize("q", ["a", "al", "alphago", "go", "deep", "montreal", "udem", "x", "brain", "lee sedol", "zz"])
-def test_finding_the_text_gives_what_checking_every_entry_gives(full_app, monkeypatch, q):
-    """Search looks for the text in one string (or, for a text most entries hold, checks them all)."""
-    from aikg.graph import search as search_module
+def _in_labels(entry, phrase: str) -> bool:
+    """Check, word by word and without the index, that every word of `phrase` is in a label of `entry`:
+    a whole word, a word's start, or (three letters or more) inside a word."""
+    words = [w for key, _, slug in entry.keys if not slug for w in key.split()]
+    return all(any(w.startswith(t) or (len(t) >= 3 and t in w) for w in words) for t in phrase.split())
+
+
+@pytest.mark.parametrize("q", ["a", "al", "alphago", "go", "deep", "montreal", "udem", "x", "brain", "lee sedol",
+                               "zz", "ago", "deep mind", "net 2012"])
+def test_the_index_finds_what_checking_every_entry_finds(full_app, q):
+    """The inverted index gives the entries a check of every label gives, and ranks them the same way
+    whether or not the query was ranked when the index was built."""
+    from aikg.graph.search import WORDS, find, index
     from aikg.web.http import get_store
 
     shipped = get_store(full_app)
-    found = [(h.iri, h.matched, h.rank) for h in search(shipped, q, limit=500)]
-    monkeypatch.setattr(search_module._Index, "containing", lambda self, needle: iter(self.entries.values()))
-    assert found == [(h.iri, h.matched, h.rank) for h in search(shipped, q, limit=500)]
+    idx = index(shipped)
+    phrase = normalise(q)
+    expected = {e.iri for e in idx.order if _in_labels(e, phrase)}
+    results = find(shipped, q, limit=10_000)
+    best = WORDS if " " in phrase else WORDS - 1
+    assert {h.iri for h in results.hits if h.rank <= best} >= expected - {e.iri for e in idx.order if any(
+        t.isdigit() for t in phrase.split())}
+    assert results.total == len(results.hits) == len({h.iri for h in results.hits})
+
+
+@pytest.mark.parametrize("q", ["a", "e", "al", "go"])
+def test_queries_ranked_ahead_answer_as_ranked_now(full_app, monkeypatch, q):
+    from aikg.graph import search as search_module
+    from aikg.graph.search import find
+    from aikg.web.http import get_store
+
+    shipped = get_store(full_app)
+    monkeypatch.setattr(search_module, "_RANK_AHEAD", 5)  # the shipped graph is small: rank ahead from 5
+    idx = search_module._build(shipped)
+    assert q in idx.ranked
+    monkeypatch.setattr(search_module, "index", lambda store: idx)
+    ahead = find(shipped, q, limit=500)
+    with_class = find(shipped, q, classes=[ONTOLOGY + "Person"], limit=500)
+    monkeypatch.setattr(idx, "ranked", {})
+    now = find(shipped, q, limit=500)
+    assert [(h.iri, h.rank) for h in ahead.hits] == [(h.iri, h.rank) for h in now.hits]
+    assert ahead.total == now.total and ahead.facets == now.facets
+    again = find(shipped, q, classes=[ONTOLOGY + "Person"], limit=500)
+    assert [h.iri for h in with_class.hits] == [h.iri for h in again.hits] and with_class.total == again.total
+
+
+# ---------------------------------------------------------------------------------------------- finding
+
+def _shipped(full_app):
+    from aikg.web.http import get_store
+
+    return get_store(full_app)
+
+
+def test_words_match_labels_and_descriptions_in_any_order(full_app):
+    from aikg.graph.search import find
+
+    store = _shipped(full_app)
+    for q in ("Sutskever OpenAI", "OpenAI Sutskever"):
+        top = [h.iri for h in find(store, q, limit=3).hits]
+        assert R + "Ilya_Sutskever" in top, (q, top)
+    alexnet = [h.iri for h in find(store, "alexnet 2012", limit=5).hits]
+    assert R + "AlexNet" in alexnet and R + "AlexNet_wins_ILSVRC_2012" in alexnet
+
+
+def test_a_typo_still_finds_and_says_how_it_was_read(full_app):
+    from aikg.graph.search import TYPO, find
+
+    results = find(_shipped(full_app), "Hintn")
+    assert results.hits[0].iri == R + "Geoffrey_Hinton" and results.hits[0].rank == TYPO
+    assert results.corrected == "hinton"
+    assert find(_shipped(full_app), "Geofrey Hinton").hits[0].iri == R + "Geoffrey_Hinton"
+
+
+def test_things_rank_above_in_between_nodes_and_source_documents(full_app):
+    from aikg.graph.search import find
+
+    hits = find(_shipped(full_app), "hinton", limit=50).hits
+    kinds = [h.kind for h in hits]
+    assert "detail" in kinds or "source" in kinds
+    tiers = [{"detail": 1, "term": 1, "source": 2}.get(k, 0) for k in kinds]
+    assert tiers == sorted(tiers)
+
+
+def test_facets_count_every_match_by_type_and_filter(full_app):
+    from collections import Counter
+
+    from aikg.graph.search import find
+
+    store = _shipped(full_app)
+    everything = find(store, "alphago", limit=1000)
+    counted = Counter(h.type.iri for h in everything.hits if h.type)
+    assert {f.iri: f.count for f in everything.facets} == dict(counted)
+    models = find(store, "alphago", classes=[ONTOLOGY + "Model"], limit=1000)
+    model_facet = next(f for f in everything.facets if f.iri == ONTOLOGY + "Model")
+    assert models.total == model_facet.count and models.unfiltered == everything.total
+    assert models.facets == everything.facets  # the counts stay those of every match
+
+
+def test_hits_carry_their_date(full_app):
+    from aikg.graph.search import find
+    from aikg.store import select
+
+    store = _shipped(full_app)
+    hit = find(store, "AlphaGo", limit=1).hits[0]
+    (row,) = select(store, "SELECT ?d ?s WHERE { ?s <https://w3id.org/ai-history/ontology/releaseDate> ?d }",
+                    s=ox.NamedNode(hit.iri))
+    assert hit.when is not None and hit.when.machine == row["d"].value
+
+
+def test_nothing_found_offers_what_would_find(full_app):
+    from aikg.graph.search import find
+
+    store = _shipped(full_app)
+    results = find(store, "Sutskever Microsoft")
+    assert results.total == 0 and results.suggestions
+    for s in results.suggestions:
+        assert find(store, s).total > 0
+    assert find(store, "zzqxw").suggestions == []
+
+
+def test_search_page_facets_dates_and_did_you_mean(full_client):
+    html = full_client.get("/search?q=alexnet+2012").get_data(as_text=True)
+    assert 'aria-label="Narrow by type"' in html and "<time datetime=\"2012\">" in html
+    typed = full_client.get("/search?q=alexnet+2012&type=" + ONTOLOGY + "Model").get_data(as_text=True)
+    assert 'aria-current="page">model or system' in typed
+    empty = full_client.get("/search?q=Sutskever+Microsoft").get_data(as_text=True)
+    assert "Did you mean" in empty and "/search?q=sutskever" in empty
+    assert full_client.get("/search?q=a&type=not-a-class").status_code == 400
+    assert full_client.get("/search?q=a&page=0").status_code == 400
+
+
+def test_a_404_page_offers_what_was_meant(full_client):
+    r = full_client.get("/resource/Geofrey_Hintn.html")
+    assert r.status_code == 404
+    assert 'href="/resource/Geoffrey_Hinton.html"' in r.get_data(as_text=True)

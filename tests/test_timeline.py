@@ -146,7 +146,8 @@ def test_page_links_to_later_pages_and_years(big_app):
     assert 'rel="prev" href="/timeline"' in two and f"{size + 1}–{2 * size} of 250" in two
     entries = timeline.timeline(get_store(big_app)).entries
     link = f'/resource/{entries[size].iri.rsplit("/", 1)[1]}.html"'
-    assert link in two and link not in one
+    listed = [page.split('<ol class="timeline"', 1)[1] for page in (one, two)]  # the list, under the picture
+    assert link in listed[1] and link not in listed[0]
     assert 'aria-label="Jump to a year"' in one
 
 
@@ -168,3 +169,66 @@ def test_home_lists_a_few_milestones_per_era(big_app):
     era_link = f"/timeline?era={quote(crowded.iri, safe='')}"
     section = html.split(era_link)[0].rsplit("<section", 1)[1]
     assert section.count("<li>") == HOME_MILESTONES
+
+
+# -- the timeline as a picture ---------------------------------------------------------------------
+
+def test_kinds_and_year_filters(big_app):
+    line = timeline.timeline(get_store(big_app))
+    years = [e.year_of for e in line.entries if e.year_of is not None]
+    low, high = min(years), max(years)
+    assert low <= 1952 and high >= 2023  # the generated graph spans 1950-2025
+    middle = line.filter(since=1990, until=1999)
+    assert middle and all(1990 <= e.year_of <= 1999 for e in middle)
+    assert len(middle) == sum(1 for y in years if 1990 <= y <= 1999)
+    kinds = {e.kind for e in line.entries}
+    assert kinds <= set(timeline.ABOUT_KINDS) | {"other"} and len(kinds) > 1
+    some = next(iter(kinds))
+    assert all(e.kind == some for e in line.filter(kind=some))
+
+
+@pytest.mark.parametrize("mode", ["org", "kind"])
+def test_the_picture_holds_every_dated_milestone_once_without_overlap(big_app, mode):
+    from aikg.web import picture
+
+    line = timeline.timeline(get_store(big_app))
+    drawn = picture.draw(line.entries, line.eras, mode)
+    assert drawn.first <= min(e.year_of for e in line.entries) and drawn.last > max(e.year_of for e in line.entries)
+    assert len(drawn.marks) + drawn.counted + drawn.undated == len(line.entries)
+    assert len({m.iri for m in drawn.marks}) == len(drawn.marks)
+    assert sum(lane.count for lane in drawn.lanes) == len(line.entries) - drawn.undated
+    # Marks of one row are a target's width apart at least; rows a target's height apart.
+    rows: dict[float, list[float]] = {}
+    for m in drawn.marks:
+        rows.setdefault(m.y, []).append(m.x)
+    for xs in rows.values():
+        xs.sort()
+        assert all(b - a >= picture.TARGET for a, b in zip(xs, xs[1:], strict=False))
+    ys = sorted(rows)
+    assert all(b - a >= picture.TARGET for a, b in zip(ys, ys[1:], strict=False))
+    # Proportional: a mark sits where its date falls on the axis.
+    scale = picture.PLOT / (drawn.last - drawn.first)
+    for m in drawn.marks[:50]:
+        assert abs(m.x - (picture.LEFT + (picture._position(m.entry) - drawn.first) * scale)) < 1e-6
+    if mode == "org":
+        assert len(drawn.lanes) <= picture.MAX_LANES + 2
+
+
+def test_a_crowded_column_opens_the_list_of_what_it_holds(big_app):
+    from aikg.web import picture
+
+    line = timeline.timeline(get_store(big_app))
+    drawn = picture.draw(line.entries, line.eras, "org")
+    cluster = max(drawn.clusters, key=lambda c: c.count)
+    args = {k: str(v) for k, v in cluster.filters.items()}
+    html = big_app.test_client().get("/timeline", query_string=args, headers=HTML).get_data(as_text=True)
+    listed = timeline.page(line.filter(since=cluster.since, until=cluster.until,
+                                       org=args.get("org")), 1).total
+    assert listed >= cluster.count
+    assert f"{listed} of 250 milestones" in html or f"of {listed} milestones matching" in html
+
+
+def test_timeline_page_arguments_are_checked(client):
+    for args in ({"lanes": "sideways"}, {"from": "soon"}, {"to": "0"}, {"kind": "ghost"}):
+        assert client.get("/timeline", query_string=args, headers=HTML).status_code == 400, args
+    assert client.get("/timeline", query_string={"lanes": "kind", "from": "2013"}, headers=HTML).status_code == 200

@@ -12,15 +12,16 @@ from __future__ import annotations
 import builtins
 import math
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
 from aikg.graph.document import Gathered, gather, rows_about
-from aikg.graph.labels import fallback_label, labels_of
+from aikg.graph.labels import When, date_of, fallback_label, labels_of, literal_text
 from aikg.namespaces import DCTERMS, INFERRED_GRAPH, ONTOLOGY, RDF, RDFS, SKOS, sparql_prologue
 from aikg.namespaces import curie as _curie
-from aikg.store import Store, Term
+from aikg.store import Solutions, Store, Term
 
 _LABEL = RDFS + "label"
 _ALT = SKOS + "altLabel"
@@ -172,6 +173,7 @@ class Figure:
     benchmark: Link | None = None
     competition: Link | None = None
     date: str | None = None
+    when: When | None = None
     rank: str | None = None
     qualifier: str | None = None
     description: str | None = None
@@ -186,6 +188,13 @@ class Figure:
         return self.term.value if isinstance(self.term, ox.NamedNode) else None
 
     @property
+    def value_text(self) -> str | None:
+        """Return the value for reading (60,000,000; 4.7 × 10¹⁷), or None."""
+        if self.value_term is None:
+            return self.value
+        return literal_text(self.value_term)
+
+    @property
     def text(self) -> str:
         """Return the figure as one line of text, such as "top-5 error rate 3.57 % on ILSVRC 2015"."""
         parts: list[str] = []
@@ -194,13 +203,14 @@ class Figure:
         if self.qualifier and self.qualifier != "exact":
             parts.append(self.qualifier)
         if self.value is not None:
-            parts.append(self.value + (f" {self.unit.label}" if self.unit and self.unit.label else ""))
+            parts.append((self.value_text or "") + (f" {self.unit.label}" if self.unit and self.unit.label else ""))
         if self.benchmark:
             parts.append(f"on {self.benchmark.label}")
         if self.competition:
             parts.append(f"in {self.competition.label}")
         out = " ".join(parts) or (self.label or "")
-        return out + (f" ({self.date})" if self.date else "")
+        date = self.when.text if self.when else self.date
+        return out + (f" ({date})" if date else "")
 
 
 @dataclass
@@ -513,6 +523,7 @@ def _figure(m: Term, facts: dict[Term, list[tuple[ox.NamedNode, Term]]], link, n
         benchmark=one_link("benchmark"),
         competition=one_link("competition"),
         date=date.value if date is not None else None,
+        when=date_of(date),
         rank=rank.value if rank is not None else None,
         qualifier=qualifier.value if qualifier is not None else None,
         description=descriptions[0].value if descriptions else None,
@@ -521,3 +532,82 @@ def _figure(m: Term, facts: dict[Term, list[tuple[ox.NamedNode, Term]]], link, n
         sources=sources,
         compared_with=compared,
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# Provenance of each statement
+# --------------------------------------------------------------------------------------------------
+
+#: A statement: (subject IRI, property IRI, object).
+StatementKey = tuple[str, str, Term]
+
+
+def statement_sources(
+    store: Store,
+    statements: Iterable[StatementKey],
+    resource_sources: Mapping[str, Sequence[Link]],
+    node_sources: Mapping[Term, Sequence[Link]] | None = None,
+) -> dict[StatementKey, list[Link]]:
+    """Return the sources that state each statement ``subject property object``: the one place pages ask.
+
+    The graph records provenance per resource today, so a statement's sources are the ``dcterms:source``
+    of its n-ary node when the object is one that names its own (an affiliation, a measurement, a reported
+    value), else those of its subject (``resource_sources``, by subject IRI). When statements carry their
+    own provenance (RDF 1.2 reifiers, ``?r rdf:reifies <<( ?s ?p ?o )>> ; dcterms:source ?src``, or one
+    named graph per source), read it here with one query for all of ``statements`` (the triples bound
+    through ``VALUES``) and fall back to the resource's sources only for a statement that names none:
+    every page then shows the new answer beside each statement without other changes.
+    """
+    del store  # in the signature for per-statement provenance, which will query it
+    nodes = node_sources or {}
+    return {(s, p, o): list(nodes.get(o) or resource_sources.get(s, ())) for s, p, o in statements}
+
+
+def node_sources(description: Description) -> dict[Term, list[Link]]:
+    """Return the sources each n-ary node of a description names itself (dcterms:source on the node)."""
+    out: dict[Term, list[Link]] = {}
+    for group in description.out:
+        for v in group.values:
+            if v.node is None or v.node.members is not None:
+                continue
+            found = [
+                Link(s.iri, s.label) if s.iri else Link(s.label, s.label)
+                for g in v.node.facts if g.property == _SOURCE for s in g.values
+            ]
+            if found:
+                out[v.term] = found
+    return out
+
+
+def figures_of(store: Store, measurements: Sequence[Term]) -> list[Figure]:
+    """Build the figures of some measurement nodes (IRIs), with the measurements they are compared with."""
+    nodes = [m for m in measurements if isinstance(m, ox.NamedNode)]
+    if not nodes:
+        return []
+    values = " ".join(str(m) for m in dict.fromkeys(nodes))
+    text = (
+        _PROLOGUE
+        + f"""SELECT DISTINCT ?m ?p ?o WHERE {{ VALUES ?m0 {{ {values} }}
+      {{ ?m0 ?p ?o BIND(?m0 AS ?m) }} UNION {{ ?m0 aikg:comparedWith ?m . ?m ?p ?o }}
+      FILTER NOT EXISTS {{ GRAPH <{INFERRED_GRAPH}> {{ ?m ?p ?o }} }} }}"""
+    )
+    result = store.query(text)
+    assert isinstance(result, Solutions)
+    facts: dict[Term, list[tuple[ox.NamedNode, Term]]] = defaultdict(list)
+    wanted: set[str] = set()
+    for m, p, o in result.rows:
+        if m is None or not isinstance(p, ox.NamedNode) or o is None:
+            continue
+        if (p, o) not in facts[m]:
+            facts[m].append((p, o))
+        if isinstance(o, ox.NamedNode):
+            wanted.add(o.value)
+    labels = labels_of(store, wanted)
+
+    def name(i: str) -> str:
+        return labels.get(i) or fallback_label(i)
+
+    def link(i: str) -> Link:
+        return Link(i, name(i))
+
+    return [_figure(m, facts, link, name, nested=True) for m in dict.fromkeys(nodes) if m in facts]

@@ -13,18 +13,27 @@ from aikg.store import Solutions, Store
 
 #: The classes the home page counts, in the order it shows them (artefacts and events include their
 #: subclasses through the inferred types).
-SHOWN = {"Milestone": "milestones", "Person": "people", "Organisation": "organisations", "Technique": "techniques",
-         "Paper": "papers", "Model": "models and systems", "Software": "software frameworks", "Product": "products",
-         "Dataset": "datasets and benchmarks", "Event": "events", "Measurement": "measured figures"}
+SHOWN = {"Milestone": ("milestone", "milestones"), "Person": ("person", "people"),
+         "Organisation": ("organisation", "organisations"), "Technique": ("technique", "techniques"),
+         "Paper": ("paper", "papers"), "Model": ("model or system", "models and systems"),
+         "Software": ("software framework", "software frameworks"), "Product": ("product", "products"),
+         "Dataset": ("dataset or benchmark", "datasets and benchmarks"), "Event": ("event", "events"),
+         "Measurement": ("measured figure", "measured figures")}
 
 
 @dataclass(frozen=True)
 class Count:
-    """How many resources have a class; the label is plural ("people")."""
+    """How many resources have a class, and what one and several of them are called ("person", "people")."""
 
     iri: str
-    label: str
+    singular: str
+    plural: str
     count: int
+
+    @property
+    def label(self) -> str:
+        """Return the name that goes with the count: "1 person", "85 people"."""
+        return self.singular if self.count == 1 else self.plural
 
 
 @dataclass
@@ -55,7 +64,7 @@ def stats(store: Store) -> Stats:
     result = store.query(_COUNTS % values)
     assert isinstance(result, Solutions)
     found = {c.value: int(n.value) for c, n in result.rows if isinstance(c, ox.NamedNode) and isinstance(n, ox.Literal)}
-    classes = [Count(ONTOLOGY + local, plural, found[ONTOLOGY + local]) for local, plural in SHOWN.items()
+    classes = [Count(ONTOLOGY + local, one, many, found[ONTOLOGY + local]) for local, (one, many) in SHOWN.items()
                if found.get(ONTOLOGY + local)]
     totals = store.query(_TOTALS)
     assert isinstance(totals, Solutions)

@@ -66,6 +66,7 @@ class Vertex:
     label: str
     type: str | None = None
     depth: int = 0
+    kind: str = "other"  # milestone, person, organisation, ... (aikg.graph.labels.kind_of)
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,7 @@ def vertex(store: Store, iri: str, depth: int = 0) -> Vertex:
     if entry is None:
         return Vertex(iri, fallback_label(iri), None, depth)
     types = idx.specific_types(entry)
-    return Vertex(iri, entry.label, types[0].label if types else None, depth)
+    return Vertex(iri, entry.label, types[0].label if types else None, depth, entry.kind)
 
 
 def property_label(store: Store, iri: str) -> str:

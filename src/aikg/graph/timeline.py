@@ -7,7 +7,6 @@ is built with two queries per store version and filtered in memory.
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -15,19 +14,19 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from aikg.graph.cache import per_version
-from aikg.graph.labels import fallback_label
+from aikg.graph.labels import When, fallback_label, when
 from aikg.graph.search import index
-from aikg.namespaces import XSD, sparql_prologue
+from aikg.namespaces import sparql_prologue
 from aikg.store import Solutions, Store
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
-_DATE = re.compile(r"^(-?\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
 FACETS = ("org", "person", "technique", "era")
 #: Milestones a timeline page shows; a graph of thousands of milestones is read a page at a time.
 PAGE_SIZE = 50
 #: Values a filter list offers (those with the most milestones); any other is still typed in the URL.
 FACET_CHOICES = 100
+#: Kinds of what a milestone is about, in the order that decides its lane when it is about several.
+ABOUT_KINDS = ("model", "software", "product", "hardware", "dataset", "paper", "event", "organisation", "person",
+               "technique")
 
 
 @dataclass(frozen=True)
@@ -36,52 +35,6 @@ class Ref:
 
     iri: str
     label: str
-
-
-@dataclass(frozen=True)
-class When:
-    """A date as precise as the data states it: 'year', 'month' or 'day'."""
-
-    lexical: str
-    datatype: str
-    precision: str
-    year: int
-    month: int = 0
-    day: int = 0
-
-    @property
-    def text(self) -> str:
-        """Return the date for reading: "2012", "January 2013" or "9 November 2015"."""
-        if self.precision == "day":
-            return f"{self.day} {MONTHS[self.month - 1]} {self.year}"
-        if self.precision == "month":
-            return f"{MONTHS[self.month - 1]} {self.year}"
-        return str(self.year)
-
-    @property
-    def machine(self) -> str:
-        """Return the value for an HTML time element (YYYY, YYYY-MM or YYYY-MM-DD)."""
-        if self.precision == "day":
-            return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
-        if self.precision == "month":
-            return f"{self.year:04d}-{self.month:02d}"
-        return f"{self.year:04d}"
-
-
-def when(literal: ox.Literal) -> When | None:
-    """Read a date literal keeping its precision (gYear, gYearMonth, date, dateTime); None if unreadable."""
-    found = _DATE.match(literal.value.strip())
-    if not found:
-        return None
-    year = int(found.group(1))
-    month = int(found.group(2) or 0)
-    day = int(found.group(3) or 0)
-    datatype = literal.datatype.value
-    if datatype == XSD + "gYear" or not 1 <= month <= 12:
-        return When(literal.value, datatype, "year", year)
-    if datatype == XSD + "gYearMonth" or not 1 <= day <= 31:
-        return When(literal.value, datatype, "month", year, month)
-    return When(literal.value, datatype, "day", year, month, day)
 
 
 @dataclass(frozen=True)
@@ -100,6 +53,13 @@ class Entry:
     about: tuple[Ref, ...] = ()
     #: Organisations a filter matches: the producers and the organisations they belong to.
     organisation_keys: frozenset[str] = frozenset()
+    #: What kind of thing the milestone is about (model, software, dataset, event, ...), for lanes.
+    kind: str = "other"
+
+    @property
+    def year_of(self) -> int | None:
+        """Return the year of the milestone, from its date or its year."""
+        return self.when.year if self.when else self.year
 
     def sort_key(self) -> tuple[int, int, int, str]:
         """Order by date (a year alone comes first in its year), then by label."""
@@ -156,10 +116,19 @@ class Timeline:
         return self._by_era.get(era, [])
 
     def filter(self, *, org: str | None = None, person: str | None = None, technique: str | None = None,
-               era: str | None = None) -> list[Entry]:
-        """Return the milestones matching every given filter (IRIs), in order."""
+               era: str | None = None, since: int | None = None, until: int | None = None,
+               kind: str | None = None) -> list[Entry]:
+        """Return the milestones matching every given filter (IRIs; years `since` to `until` inclusive; the
+        kind of what they are about), in order."""
         out = []
         for e in self.entries:
+            year = e.year_of
+            if since is not None and (year is None or year < since):
+                continue
+            if until is not None and (year is None or year > until):
+                continue
+            if kind and e.kind != kind:
+                continue
             if org and org not in e.organisation_keys:
                 continue
             if person and person not in {r.iri for r in e.people}:
@@ -263,9 +232,13 @@ def timeline(store: Store) -> Timeline:
         entry = idx.entries.get(iri)
         return Ref(iri, entry.label if entry else fallback_label(iri))
 
-    def described(iri: str) -> str:
+    def kind_of_about(iris: Iterable[str]) -> str:
+        kinds = {idx.entries[i].kind for i in iris if i in idx.entries}
+        return next((k for k in ABOUT_KINDS if k in kinds), "other")
+
+    def described(iri: str, whole: bool = False) -> str:
         entry = idx.entries.get(iri)
-        return entry.description if entry else ""
+        return (entry.full if whole else entry.description) if entry else ""
 
     rows = store.query(_MILESTONES)
     assert isinstance(rows, Solutions)
@@ -311,6 +284,7 @@ def timeline(store: Store) -> Timeline:
             techniques=refs(kinds.get("technique", ())),
             about=refs(kinds.get("about", ())),
             organisation_keys=frozenset(kinds.get("org", set()) | kinds.get("orgup", set())),
+            kind=kind_of_about(kinds.get("about", ())),
         ))
     entries.sort(key=Entry.sort_key)
 
@@ -319,7 +293,9 @@ def timeline(store: Store) -> Timeline:
     eras: dict[str, Era] = {}
     for node, start, end in era_rows.rows:
         if isinstance(node, ox.NamedNode) and node.value not in eras:
-            eras[node.value] = Era(node.value, ref(node.value).label, described(node.value), _int(start), _int(end))
+            # An era's description is read in full on the home page: not cut like a milestone's.
+            eras[node.value] = Era(node.value, ref(node.value).label, described(node.value, whole=True), _int(start),
+                                   _int(end))
     ordered_eras = sorted(eras.values(), key=lambda e: (e.start if e.start is not None else 99999, e.label))
 
     counts: dict[str, Counter[str]] = {f: Counter() for f in FACETS}

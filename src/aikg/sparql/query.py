@@ -420,3 +420,50 @@ def _remove_dots(path: str) -> str:
             out.append(path[:cut])
             path = path[cut:]
     return "".join(out)
+
+
+# -- the prologue: prefixes a page declares for its reader --------------------------------------------
+
+
+def declared_prefixes(text: str) -> dict[str, str]:
+    """Return the prefixes a query text declares (name -> namespace IRI), in its PREFIX lines."""
+    found: dict[str, str] = {}
+    try:
+        toks = tokens(text)
+    except BadQuery:  # the engine reports what is wrong when the text runs
+        return found
+    for at, tok in enumerate(toks[:-2]):
+        if tok.kind == WORD and tok.text.upper() == "PREFIX" and toks[at + 1].kind == PNAME_NS \
+                and toks[at + 2].kind == IRI:
+            found[toks[at + 1].text[:-1]] = toks[at + 2].text[1:-1]
+    return found
+
+
+def with_prefixes(text: str, prefixes: dict[str, str]) -> str:
+    """Return the text with a PREFIX line for each prefix of `prefixes` it uses but does not declare."""
+    declared = declared_prefixes(text)
+    try:
+        used = {t.text.split(":", 1)[0] for t in tokens(text) if t.kind in (PNAME_NS, PNAME_LN)}
+    except BadQuery:
+        return text
+    missing = [p for p in prefixes if p in used and p not in declared]
+    return "".join(f"PREFIX {p}: <{prefixes[p]}>\n" for p in missing) + text
+
+
+def fold_prologue(text: str, prefixes: dict[str, str]) -> str:
+    """Drop the leading PREFIX lines that declare a prefix of `prefixes` as `prefixes` does (a page declares
+    them for its reader, see :func:`with_prefixes`); any other line, and what follows, is kept as written."""
+    lines = text.splitlines(keepends=True)
+    at = 0
+    while at < len(lines):
+        line = lines[at].strip()
+        if not line:
+            at += 1
+            continue
+        found = declared_prefixes(line)
+        shared = all(prefixes.get(p) == i for p, i in found.items())
+        if len(found) == 1 and line.upper().startswith("PREFIX") and shared:
+            at += 1
+            continue
+        break
+    return "".join(lines[at:])

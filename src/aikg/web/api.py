@@ -136,6 +136,8 @@ def api_search() -> Response:
             "type": h.type.label if h.type else None,
             "typeIri": h.type.iri if h.type else None,
             "description": h.description,
+            "date": h.when.machine if h.when else None,
+            "kind": h.kind,
             "url": href(h.iri),
         }
         for h in hits

@@ -37,9 +37,9 @@ def create_app(config: Mapping[str, Any] | Settings | None = None, *, store: Sto
     app.extensions["aikg"] = store if store is not None else open_store(settings)
     logging.getLogger("aikg").setLevel(logging.INFO)
 
-    from aikg.web import api, handlers, linked, pages, sparql, trends
+    from aikg.web import api, handlers, linked, lists, pages, sparql, trends
 
-    for module in (sparql, linked, api, pages, trends):
+    for module in (sparql, linked, api, pages, lists, trends):
         app.register_blueprint(module.bp)
     handlers.register(app)
     app.add_template_global(href)

@@ -39,10 +39,11 @@ from pyld import jsonld  # type: ignore[import-untyped]
 from werkzeug.wrappers import Response as BaseResponse
 
 from aikg.errors import BadRequest, NotFound
-from aikg.graph.describe import describe
 from aikg.graph.document import description_triples
 from aikg.graph.dumps import DUMP_FORMATS, DUMP_NAME, default_cache_dir, dump_file, dump_format
 from aikg.graph.ontology_doc import jsonld_context, ontology_doc, ontology_triples
+from aikg.graph.profile import profile
+from aikg.graph.search import find
 from aikg.graph.void import statistics, void_triples
 from aikg.namespaces import ONTOLOGY, curie
 from aikg.sparql.formats import GRAPH_FORMATS, HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format, by_name, negotiate
@@ -295,14 +296,15 @@ def _html_page(space: str, stem: str, iri: str, alternates: dict[str, str]) -> B
     limit = int_arg("incoming_limit", 50, 0, _MAX_INCOMING_PAGE)
     offset = int_arg("incoming_offset", 0, 0, 10**9)
     store = get_store()
-    description = describe(store, iri, incoming_limit=limit, incoming_offset=offset)
-    if description is None:
+    found = profile(store, iri, incoming_limit=limit, incoming_offset=offset)
+    if found is None:
         return _not_found(space, stem, iri)
     term = None
     if space == "ontology/":
         term = ontology_doc(store).term(stem)
     context_vars: dict[str, Any] = {
-        "description": description,
+        "p": found,
+        "description": found.description,
         "iri": iri,
         "term": term,
         "alternates": _alternate_list(alternates),
@@ -321,7 +323,9 @@ def _not_found(space: str, stem: str, iri: str, *, html: bool | None = None) -> 
     if not wants_html:
         raise NotFound(message)
     query = stem.rsplit("/", 1)[-1].replace("_", " ")
-    body = render_template("not_found.html", iri=iri, query=query, message=message)
+    # Did you mean: what a search for the path's words finds (typos tolerated), or queries that would find.
+    results = find(get_store(), query[:200], limit=8)
+    body = render_template("not_found.html", iri=iri, query=query, message=message, results=results)
     response = Response(body, status=404, content_type=HTML.content_type)
     response.headers["Vary"] = "Accept"
     return response

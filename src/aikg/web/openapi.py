@@ -160,7 +160,7 @@ def _operation(query: NamedQuery) -> dict[str, Any]:
 def _search_operation() -> dict[str, Any]:
     hit = {
         "type": "object",
-        "required": ["iri", "label", "matched", "type", "typeIri", "description", "url"],
+        "required": ["iri", "label", "matched", "type", "typeIri", "description", "date", "kind", "url"],
         "properties": {
             "iri": {"type": "string"},
             "label": {"type": "string"},
@@ -168,15 +168,19 @@ def _search_operation() -> dict[str, Any]:
             "type": {"type": ["string", "null"], "description": "The label of its most specific class."},
             "typeIri": {"type": ["string", "null"]},
             "description": {"type": "string"},
+            "date": {"type": ["string", "null"], "description": "Its date (ISO 8601: a year, year-month or day)."},
+            "kind": {"type": "string", "description": "Its kind: milestone, person, organisation, model, ..."},
             "url": {"type": ["string", "null"], "description": "Its page, for a resource of this graph."},
         },
     }
     return {
         "operationId": "search",
-        "summary": "Find resources by label",
-        "description": "Label and alternative-label search for autocomplete, ignoring case and accents: exact "
-        "matches first, then prefixes, word prefixes and substrings; milestones and well-linked resources first "
-        "among equals.",
+        "summary": "Find resources by their words",
+        "description": "Search for autocomplete, ignoring case and accents: every word of q matches a label, an "
+        "alternative label, the year of a date or the description, in any order and with a typo; the whole text "
+        "in a label first (exact, prefix, word prefix, inside), then every word in labels, with a typo, with the "
+        "description; things before in-between nodes and source documents; milestones and well-linked resources "
+        "first among equals.",
         "tags": ["search"],
         "parameters": [
             {

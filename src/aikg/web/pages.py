@@ -7,30 +7,37 @@ renders a template; the pages work without JavaScript, which only adds autocompl
 from __future__ import annotations
 
 import contextlib
+import re
+import time
 from typing import Any
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, make_response, render_template, request
+from flask import Blueprint, Response, make_response, redirect, render_template, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from aikg.errors import AikgError, BadRequest
 from aikg.graph import home, paths, timeline
 from aikg.graph.cache import per_version
 from aikg.graph.endpoint import run_query
-from aikg.graph.labels import label_columns
-from aikg.graph.search import resolve, search
-from aikg.namespaces import XSD, curie, sparql_prologue
+from aikg.graph.labels import KIND_NAMES, label_columns
+from aikg.graph.search import find, normalise, resolve
+from aikg.graph.search import index as search_index
+from aikg.namespaces import ONTOLOGY, PREFIXES, XSD, curie
 from aikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS
-from aikg.sparql.query import analyse
+from aikg.sparql.query import analyse, fold_prologue, with_prefixes
 from aikg.store import Boolean, QueryResult, Solutions, Store, Triples
-from aikg.web.http import get_settings, get_store, href, int_arg, uncacheable
+from aikg.web.http import cacheable, get_settings, get_store, href, int_arg, uncacheable
 from aikg.web.layout import draw
+from aikg.web.picture import draw as draw_timeline
 
 bp = Blueprint("pages", __name__)
 
 #: Eras the home page shows, and milestones under each; the timeline has the rest.
 HOME_ERAS = 24
 HOME_MILESTONES = 12
+#: Hits a search page shows.
+SEARCH_PAGE = 25
 #: Rows a results table shows; the downloads hold them all.
 SHOWN_ROWS = 500
 _PLAIN = {XSD + "string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"}
@@ -67,6 +74,14 @@ def paths_url(source: str = "", target: str = "") -> str:
 
 
 @bp.app_template_global()
+def list_url(cls: str, **args: Any) -> str:
+    """Return the URL of a class's list (its table), or of the class's page for a class of another vocabulary."""
+    if not cls.startswith(ONTOLOGY):
+        return href(cls)
+    return _url("/lists/" + cls.removeprefix(ONTOLOGY), **args)
+
+
+@bp.app_template_global()
 def query_url(text: str) -> str:
     """Return the query page URL with a query filled in."""
     return _url("/query", query=text)
@@ -82,6 +97,11 @@ def describe_url(iri: str) -> str:
 def sparql_download(text: str, fmt: str) -> str:
     """Return the endpoint URL that answers a query in a format (json, xml, csv, tsv, ttl, ...)."""
     return _url("/sparql", query=text, format=fmt)
+
+
+@bp.app_context_processor
+def _names() -> dict[str, Any]:
+    return {"kind_names": KIND_NAMES}
 
 
 @bp.app_template_global("curie")
@@ -100,19 +120,39 @@ def literal_when(term: object) -> timeline.When | None:
     return None
 
 
+_WORD = re.compile(r"\w+")
+
+
 @bp.app_template_filter("marked")
 def marked(text: str, needle: str) -> list[tuple[str, bool]]:
-    """Split a text around the first case-insensitive occurrence of `needle`, for <mark> (escaped parts)."""
-    at = text.casefold().find(needle.casefold().strip()) if needle.strip() else -1
-    if at < 0 or len(text.casefold()) != len(text):
+    """Split a text into parts, marking each word that a word of `needle` starts (or, from three letters,
+    sits in), ignoring case and accents: for <mark>, every part escaped by the template."""
+    tokens = normalise(needle).split()
+    if not tokens:
         return [(text, False)]
-    end = at + len(needle.strip())
-    return [(text[:at], False), (text[at:end], True), (text[end:], False)]
+    parts: list[tuple[str, bool]] = []
+    at = 0
+    for m in _WORD.finditer(text):
+        word = normalise(m.group())
+        if any(word.startswith(t) or (len(t) >= 3 and t in word) for t in tokens):
+            if m.start() > at:
+                parts.append((text[at:m.start()], False))
+            parts.append((m.group(), True))
+            at = m.end()
+    if at < len(text):
+        parts.append((text[at:], False))
+    return parts
 
 
 # --------------------------------------------------------------------------------------------------
 # Pages
 # --------------------------------------------------------------------------------------------------
+
+
+@bp.get("/favicon.ico")
+def favicon() -> BaseResponse:
+    """Send browsers that ask for /favicon.ico to the icon."""
+    return cacheable(redirect(f"{request.script_root}/static/favicon.svg", code=301))
 
 
 @bp.get("/")
@@ -128,12 +168,26 @@ def index() -> str:
 
 @bp.get("/search")
 def search_page() -> str:
-    """Show the resources whose labels match q, best first."""
+    """Show what matches q, best first, a page at a time, with the types among the matches to narrow it."""
     q = request.args.get("q", "").strip()
     if len(q) > 200:
         raise BadRequest("The search text is longer than 200 characters.")
-    hits = search(get_store(), q, limit=50) if q else []
-    return render_template("search.html", q=q, hits=hits)
+    store = get_store()
+    chosen = request.args.get("type", "").strip() or None
+    classes = search_index(store).class_labels
+    if chosen is not None and chosen not in classes:
+        raise BadRequest(f"type must be the IRI of a class of the graph; {chosen!r} is not one.")
+    number = int_arg("page", 1, 1, 10**6)
+    results = find(store, q, classes=[chosen] if chosen else None, limit=SEARCH_PAGE,
+                   offset=(number - 1) * SEARCH_PAGE) if q else None
+    pages = max(1, -(-results.total // SEARCH_PAGE)) if results else 1
+
+    def page_url(n: int, type_iri: str | None = chosen) -> str:
+        return _url("/search", q=q, type=type_iri, page=n if n > 1 else None)
+
+    return render_template("search.html", q=q, results=results, chosen=chosen,
+                           chosen_label=classes.get(chosen or "", ""), number=number, pages=pages,
+                           page_url=page_url)
 
 
 def _resolve_arg(store: Store, name: str, raw: str | None) -> str | None:
@@ -160,19 +214,43 @@ def timeline_page() -> tuple[str, int]:
             continue
         if iri:
             chosen[facet] = iri
+    years: dict[str, int] = {}
+    for name in ("from", "to"):
+        try:
+            value = int_arg(name, 0, 1, 9999)
+        except BadRequest as e:
+            error = e
+            continue
+        if value:
+            years[name] = value
+    kind = request.args.get("kind", "").strip() or None
+    if kind is not None and kind not in timeline.ABOUT_KINDS + ("other",):
+        error = BadRequest(f"kind must be one of {', '.join(timeline.ABOUT_KINDS)} or other; got {kind!r}.")
+        kind = None
+    lanes = request.args.get("lanes", "org")
+    if lanes not in ("org", "kind"):
+        error, lanes = BadRequest(f"lanes must be org or kind; got {lanes!r}."), "org"
     try:
         number = int_arg("page", 1, 1, 10**6)
     except BadRequest as e:
         error, number = e, 1
-    shown = timeline.page(line.filter(**chosen), number)
+    matching = line.filter(**chosen, since=years.get("from"), until=years.get("to"), kind=kind)
+    shown = timeline.page(matching, number)
     labels = {facet: line.label(facet, iri) for facet, iri in chosen.items()}
     offered = {facet: line.offered(facet, chosen.get(facet)) for facet in timeline.FACETS}
+    picture = draw_timeline(matching, line.eras, lanes, {y: at for y, _, at in shown.years})
+    state: dict[str, Any] = {**chosen, **years, "kind": kind, "lanes": lanes if lanes != "org" else None}
 
     def page_url(n: int) -> str:
-        return _url("/timeline", **chosen, page=n if n > 1 else None)
+        return _url("/timeline", **state, page=n if n > 1 else None)
+
+    def with_url(**changes: Any) -> str:
+        """Return this timeline's URL with some arguments changed (None drops one), from its first page."""
+        return _url("/timeline", **{**state, **changes})
 
     html = render_template("timeline.html", line=line, shown=shown, chosen=chosen, labels=labels,
-                           offered=offered, page_url=page_url, error=error)
+                           offered=offered, page_url=page_url, with_url=with_url, error=error, picture=picture,
+                           years=years, kind=kind, lanes=lanes)
     return html, 400 if error else 200
 
 
@@ -258,29 +336,37 @@ def _examples(store: Store) -> list[dict[str, str]]:
         # When an example does not bind, the query is shown as written: it runs with its parameters unbound.
         with contextlib.suppress(AikgError):
             text = q.instantiate(q.bind(store, given))
-        out.append({"name": q.name, "title": q.title, "description": q.description, "text": text})
+        out.append({"name": q.name, "title": q.title, "description": q.description,
+                    "text": fold_prologue(text, PREFIXES)})
     return out
 
 
 @bp.route("/query", methods=["GET", "POST"])
 def query_page() -> Response:
-    """Show the SPARQL editor, run the query it holds, and show the answer as a table with downloads."""
+    """Show the SPARQL editor, run the query it holds, and show the answer (with its time) as a table with
+    downloads, above the examples. The shared prefixes are declared for the reader: the editor shows the
+    query without them, and the text that runs (and that the downloads carry) has each one it uses."""
     store = get_store()
     text = request.values.get("query")
     result: QueryResult | None = None
     error: AikgError | None = None
+    ran: str | None = None
+    took: float | None = None
     if text is not None and text.strip():
+        ran = with_prefixes(text, PREFIXES)
+        began = time.perf_counter()
         try:
-            result = run_query(store, text, settings=get_settings())
+            result = run_query(store, ran, settings=get_settings())
         except AikgError as e:
             error = e
-    shown = text if text is not None else sparql_prologue() + "\n" + DEFAULT_QUERY
+        took = (time.perf_counter() - began) * 1000
+    shown = fold_prologue(text, PREFIXES) if text is not None else DEFAULT_QUERY
     page = render_template(
-        "query.html", text=shown, ran=text if result is not None else None, result=result, table=_table(result),
-        error=error, examples=_examples(store), formats=_download_formats(result),
+        "query.html", text=shown, ran=ran if result is not None else None, result=result, table=_table(result),
+        error=error, examples=_examples(store), formats=_download_formats(result), took=took, prefixes=PREFIXES,
     )
     response = make_response(page, error.status_code if error else 200)
-    if result is not None and text and analyse(text).volatile:  # analysed (and cached) by run_query already
+    if result is not None and ran and analyse(ran).volatile:  # analysed (and cached) by run_query already
         uncacheable(response)  # the answer shown (NOW(), RAND(), ...) is another on every run
     return response
 

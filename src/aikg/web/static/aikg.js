@@ -123,7 +123,28 @@
     input.addEventListener("blur", function () { setTimeout(close, 150); });
   }
 
+  /* A Copy button on each citation block, where the clipboard can be written. */
+  function copyButtons() {
+    if (!navigator.clipboard) return;
+    var blocks = document.querySelectorAll("pre.copyable");
+    for (var i = 0; i < blocks.length; i++) {
+      (function (pre) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "copy";
+        button.textContent = "Copy " + (pre.getAttribute("aria-label") || "");
+        button.addEventListener("click", function () {
+          navigator.clipboard.writeText(pre.textContent).then(function () {
+            button.textContent = "Copied";
+          }, function () { button.textContent = "Select the text to copy it"; });
+        });
+        pre.parentNode.insertBefore(button, pre);
+      })(blocks[i]);
+    }
+  }
+
   function start() {
+    copyButtons();
     if (!window.fetch) return;
     var inputs = document.querySelectorAll("input[data-autocomplete]");
     for (var i = 0; i < inputs.length; i++) enhance(inputs[i]);
