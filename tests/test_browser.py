@@ -292,10 +292,11 @@ def test_explore_works_without_javascript(browser, live_server):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False)
     try:
         page = context.new_page()
-        page.goto(live_server.url + "/explore?iri=" + R + "DeepMind")
+        # A milestone has few neighbours, so its model is drawn (an organisation's hundreds of models are trimmed).
+        page.goto(live_server.url + "/explore?iri=" + R + "AlphaGo_Zero_learns_from_scratch_2017")
         _readable_drawing(page)
         assert page.locator(".zoom-bar").count() == 0
-        page.locator("figure.graph .nodes a", has_text="AlphaGo Zero").first.click()
+        page.locator("figure.graph .nodes a[href*='resource%2FAlphaGo_Zero&']").first.click()
         page.wait_for_url("**/explore?iri=*AlphaGo_Zero*")
         assert "AlphaGo Zero" in page.locator("h1").inner_text()
     finally:
@@ -327,9 +328,12 @@ def test_query_page_runs_with_ctrl_enter_and_shows_the_answer_first(browser, liv
                     "{ ?m a <https://w3id.org/ai-history/ontology/Milestone> }")
 
     def check(page, width):
-        editor = page.locator("textarea#query-text")
-        editor.fill("SELECT ?m ?label WHERE { ?m a aikg:Milestone ; rdfs:label ?label } ORDER BY ?label")
-        editor.press("Control+Enter")
+        editor = page.locator(".yasqe .CodeMirror")  # the vendored editor over the form's textarea
+        editor.wait_for()
+        editor.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.insert_text("SELECT ?m ?label WHERE { ?m a aikg:Milestone ; rdfs:label ?label } ORDER BY ?label")
+        page.keyboard.press("Control+Enter")
         page.wait_for_url("**/query?query=*")
         assert page.locator("#results-h").is_visible()
         took = page.locator(".took").inner_text()
@@ -553,7 +557,9 @@ def test_the_violation_listener_hears_a_violation(tab):
 
 NO_INLINE = """() => ({
     inlineScripts: [...document.scripts].filter(s => !s.src).length,
-    styleAttributes: document.querySelectorAll('[style]').length,
+    // The vendored editor on the query page styles its own elements from its script (CSSOM, which the policy
+    // allows); what the server writes has no style attribute.
+    styleAttributes: [...document.querySelectorAll('[style]')].filter(e => !e.closest('.yasqe')).length,
     handlers: [...document.querySelectorAll('*')]
         .filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length,
 })"""

@@ -21,6 +21,7 @@ from aikg.graph import home, paths, timeline
 from aikg.graph.cache import per_version
 from aikg.graph.endpoint import run_query
 from aikg.graph.labels import KIND_NAMES, label_columns
+from aikg.graph.listing import LISTED
 from aikg.graph.search import find, normalise, resolve
 from aikg.graph.search import index as search_index
 from aikg.namespaces import ONTOLOGY, PREFIXES, XSD, curie
@@ -74,9 +75,15 @@ def paths_url(source: str = "", target: str = "") -> str:
 
 
 @bp.app_template_global()
+def has_list(cls: str) -> bool:
+    """Tell whether a class has a list (a table at /lists/<Class>)."""
+    return cls.startswith(ONTOLOGY) and cls.removeprefix(ONTOLOGY) in LISTED
+
+
+@bp.app_template_global()
 def list_url(cls: str, **args: Any) -> str:
-    """Return the URL of a class's list (its table), or of the class's page for a class of another vocabulary."""
-    if not cls.startswith(ONTOLOGY):
+    """Return the URL of a class's list (its table), or of the class's page for a class without one."""
+    if not has_list(cls):
         return href(cls)
     return _url("/lists/" + cls.removeprefix(ONTOLOGY), **args)
 

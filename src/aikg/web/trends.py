@@ -36,8 +36,8 @@ def page() -> str:
     chart = plot(t)
     # Links and numbers are written here once, not by template calls per point (a call costs more than a row).
     rows = [(href(p.iri), p, number(p.value)) for p in t.points]
-    href = {p.iri: h for h, p, _ in rows}
-    marks = [(href[c.point.iri], c, f"{c.point.label}, {c.point.date}: {text} {t.unit}"
+    link = {p.iri: h for h, p, _ in rows}
+    marks = [(link[c.point.iri], c, f"{c.point.label}, {c.point.date}: {text} {t.unit}"
               + (f" ({c.point.domain_label})" if c.point.domain_label else ""))
              for c, (_h, _p, text) in zip(chart.placed, rows, strict=True)]
     return render_template("trends.html", t=t, chart=chart, metrics=METRICS, filters=FILTERS, rows=rows,
