@@ -116,7 +116,8 @@ def test_every_property_has_a_human_label_and_outside_iris_name_their_registry(s
                                         s=ox.NamedNode(R + "DeepMind"))]
     assert same.values[0].iri == wd and same.values[0].text == "Wikidata: " + wd.rsplit("/", 1)[-1]
     versions = profile(store, R + "AlphaGo_Lee")
-    assert "version of" in {s.label.lower() for s in versions.summary}
+    stated = versions.summary + [s for sec in versions.sections for s in sec.statements]
+    assert "version of" in {s.label.lower() for s in stated}
 
 
 def test_entailed_alignments_fold_into_the_stated_row(store):

@@ -319,7 +319,7 @@ def test_unsourced_statements_finds_a_statement_without_source(tmp_path):
 
 def test_sources_are_documents_with_titles(store):
     found = rows(store, """
-        SELECT DISTINCT ?src ?title ?press ?publisher ?issued WHERE { ?st prov:wasDerivedFrom ?src .
+        SELECT DISTINCT ?src ?title ?press ?publisher ?issued WHERE { ?st rdf:subject ?s ; prov:wasDerivedFrom ?src .
           OPTIONAL { ?src dcterms:title ?title }
           OPTIONAL { ?src a aikg:PressArticle BIND(true AS ?press) }
           OPTIONAL { ?src dcterms:publisher ?publisher } OPTIONAL { ?src dcterms:issued ?issued } }""")

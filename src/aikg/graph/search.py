@@ -650,6 +650,12 @@ def resolve(store: Store, text: str, class_iri: str | None = None) -> str:
     by_label = [h for h in exact if not h.by_name]
     if len(by_label) == 1:
         return by_label[0].iri
+    # A name that is one resource's label and others' alternative label (Epoch calls DeepMind "Google DeepMind"
+    # before the merger) names the resource whose label it is, as Wikidata's search ranks labels over aliases.
+    wanted = normalise(text)
+    primary = [h for h in by_label if normalise(h.label) == wanted]
+    if len(primary) == 1:
+        return primary[0].iri
     if len(exact) == 1:
         return exact[0].iri
     if len(exact) > 1:
