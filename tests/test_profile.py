@@ -136,22 +136,38 @@ def test_entailed_alignments_fold_into_the_stated_row(store):
 
 def test_each_statement_names_its_sources(store):
     p = profile(store, R + "DeepMind")
-    stated = {r["src"].value for r in _one(store, "SELECT ?src ?s WHERE { ?s dcterms:source ?src }",
+    stated = {r["src"].value for r in _one(store, """SELECT ?src ?s WHERE { ?s aikg:foundingDate ?o .
+        ?st rdf:subject ?s ; rdf:predicate aikg:foundingDate ; rdf:object ?o ; prov:wasDerivedFrom ?src }""",
                                            s=ox.NamedNode(R + "DeepMind"))}
     founded = _row(p, "Founded")
+    # The founding year's own sources, not every document the resource cites.
     assert {p.sources[n - 1].iri for n in founded.sources} == stated
     for s in [*p.summary, *(st for sec in p.sections for st in sec.statements)]:
         assert s.sources, s.label
         assert all(1 <= n <= len(p.sources) for n in s.sources)
 
 
-def test_statement_sources_reads_resource_then_node_provenance():
+def test_statement_sources_fall_back_to_node_then_resource_provenance(store):
+    # A statement with no rdf:Statement of its own: the n-ary node's sources, else the subject's.
     a, b = Link("https://example.org/a", "A"), Link("https://example.org/b", "B")
     node = ox.NamedNode(R + "Node")
-    got = statement_sources(None, [(R + "X", A + "p", ox.Literal("1")), (R + "X", A + "q", node)],  # type: ignore[arg-type]
+    got = statement_sources(store, [(R + "X", A + "p", ox.Literal("1")), (R + "X", A + "q", node)],
                             {R + "X": [a]}, {node: [b]})
     assert got[(R + "X", A + "p", ox.Literal("1"))] == [a]
     assert got[(R + "X", A + "q", node)] == [b]
+
+
+def test_statement_sources_read_each_statements_own_sources(store):
+    # DeepMind's founding year (2010) is stated by one document; the resource cites many.
+    (row,) = _one(store, "SELECT ?o ?s WHERE { ?s aikg:foundingDate ?o }", s=ox.NamedNode(R + "DeepMind"))
+    key = (R + "DeepMind", A + "foundingDate", row["o"])
+    own = {r["src"].value for r in _one(store, """SELECT ?src ?s ?o WHERE {
+        ?st rdf:subject ?s ; rdf:predicate aikg:foundingDate ; rdf:object ?o ; prov:wasDerivedFrom ?src }""",
+        s=ox.NamedNode(R + "DeepMind"), o=row["o"])}
+    everything = [Link(R + "Somewhere", "somewhere")]
+    got = statement_sources(store, [key], {R + "DeepMind": everything})
+    assert own and {lk.iri for lk in got[key]} == own
+    assert all(lk.label != lk.iri for lk in got[key])  # each source with its title
 
 
 def test_one_style_for_dates_booleans_and_numbers(store):

@@ -550,17 +550,43 @@ def statement_sources(
 ) -> dict[StatementKey, list[Link]]:
     """Return the sources that state each statement ``subject property object``: the one place pages ask.
 
-    The graph records provenance per resource today, so a statement's sources are the ``dcterms:source``
-    of its n-ary node when the object is one that names its own (an affiliation, a measurement, a reported
-    value), else those of its subject (``resource_sources``, by subject IRI). When statements carry their
-    own provenance (RDF 1.2 reifiers, ``?r rdf:reifies <<( ?s ?p ?o )>> ; dcterms:source ?src``, or one
-    named graph per source), read it here with one query for all of ``statements`` (the triples bound
-    through ``VALUES``) and fall back to the resource's sources only for a statement that names none:
-    every page then shows the new answer beside each statement without other changes.
+    A curated statement names its own sources: its ``rdf:Statement`` node's ``prov:wasDerivedFrom`` (one query
+    for all of ``statements``, the triples bound through ``VALUES``). A statement that names none (an imported
+    dataset's, or an entailed alignment) falls back to the ``dcterms:source`` of its n-ary node when the object
+    names its own (an affiliation, a measurement), else to those of its subject (``resource_sources``).
     """
-    del store  # in the signature for per-statement provenance, which will query it
+    wanted = list(dict.fromkeys(statements))
     nodes = node_sources or {}
-    return {(s, p, o): list(nodes.get(o) or resource_sources.get(s, ())) for s, p, o in statements}
+    own = _reified_sources(store, wanted)
+    return {key: own.get(key) or list(nodes.get(key[2]) or resource_sources.get(key[0], ())) for key in wanted}
+
+
+#: How many statements one provenance query binds (the VALUES block stays small for any store).
+_STATEMENTS_PER_QUERY = 400
+
+
+def _reified_sources(store: Store, statements: Sequence[StatementKey]) -> dict[StatementKey, list[Link]]:
+    """Read the sources of each statement from its rdf:Statement nodes, with each source's title."""
+    out: dict[StatementKey, list[Link]] = {}
+    rows_of = [(s, p, o) for s, p, o in statements if not isinstance(o, ox.BlankNode)]
+    for at in range(0, len(rows_of), _STATEMENTS_PER_QUERY):
+        chunk = rows_of[at: at + _STATEMENTS_PER_QUERY]
+        values = " ".join(f"(<{s}> <{p}> {o})" for s, p, o in chunk)
+        text = (
+            sparql_prologue()
+            + "SELECT ?s ?p ?o ?src (SAMPLE(?t) AS ?title) WHERE { VALUES (?s ?p ?o) { " + values + " } "
+            "?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; prov:wasDerivedFrom ?src . "
+            "OPTIONAL { ?src dcterms:title ?t } } GROUP BY ?s ?p ?o ?src ORDER BY ?s ?p ?o ?src"
+        )
+        found = store.query(text)
+        if not isinstance(found, Solutions):
+            continue
+        for row in found.dicts():
+            key = (row["s"].value, row["p"].value, row["o"])
+            src = row["src"].value
+            title = row.get("title")
+            out.setdefault(key, []).append(Link(src, title.value if isinstance(title, ox.Literal) else src))
+    return out
 
 
 def node_sources(description: Description) -> dict[Term, list[Link]]:
