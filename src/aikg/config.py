@@ -25,6 +25,23 @@ DEFAULTS: dict[str, Any] = {
     "QUERY_TIMEOUT": 30.0,
     "MAX_ROWS": 10_000,
     "MAX_QUERY_BYTES": 64 * 1024,
+    # Serving (aikg serve): engine processes, their queue, fair share, the result cache, the HTTP front.
+    # 0 engines: twice the cores, at least eight (a runaway holds one engine until the time limit).
+    "ENGINES": 0,
+    "QUEUE_LENGTH": 64,
+    "QUEUE_TIMEOUT": 10.0,
+    # Engine seconds a client (an address) may use per minute, and queries it may run at once.
+    "CLIENT_BUDGET": 60.0,
+    "CLIENT_QUERIES": 4,
+    # Bytes of answers each web process keeps; 0 turns the cache off.
+    "RESULT_CACHE_BYTES": 64 * 1024 * 1024,
+    # Seconds a client has to send the request line and headers (also how long an idle connection stays
+    # open), and the body; the body's size limit (0: three times MAX_QUERY_BYTES, for percent-encoding).
+    "HEADER_TIMEOUT": 10.0,
+    "BODY_TIMEOUT": 10.0,
+    "MAX_BODY_BYTES": 0,
+    # Request line and headers together, in bytes (granian answers 431 past it).
+    "MAX_HEADER_BYTES": 256 * 1024,
     # HTTP.
     "CORS_ORIGINS": "*",
     "CACHE_MAX_AGE": 300,

@@ -19,6 +19,20 @@ __all__ = [
 ]
 
 
+@dataclass
+class Answer:
+    """A query's answer already written in a format (``fmt``: the name of a result or RDF format).
+
+    Stores that can serialise natively (the embedded engine) write it without making Python terms;
+    ``rows`` is how many rows or triples it holds when the store counted them (else None).
+    """
+
+    body: bytes
+    fmt: str
+    truncated: bool = False
+    rows: int | None = None
+
+
 @dataclass(frozen=True)
 class DatasetInfo:
     """What identifies the loaded data: a version hash (for ETags) and when it last changed."""
@@ -49,6 +63,20 @@ class Store(Protocol):
     ) -> QueryResult:
         """Run a SPARQL query; bind `substitutions` as RDF terms, stop after `timeout` seconds,
         and keep at most `limit` rows or triples (setting `truncated`)."""
+        ...
+
+    def answer(
+        self,
+        text: str,
+        fmt: str,
+        *,
+        default_graph: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        timeout: float | None = None,
+        limit: int | None = None,
+    ) -> Answer:
+        """Run a SPARQL query and return its answer written in `fmt` (a result format for SELECT and ASK,
+        an RDF format for CONSTRUCT and DESCRIBE; the other kind's default when the answer is the other kind)."""
         ...
 
     def quads(self) -> Iterator[Quad]:

@@ -41,8 +41,9 @@ from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from aikg.errors import BadQuery, QueryTimeout, StoreUnavailable
 from aikg.namespaces import DCTERMS, GRAPH
 from aikg.sparql.values import bind_values
-from aikg.store import DatasetInfo, QueryResult, Solutions, Term, Triples
+from aikg.store import Answer, DatasetInfo, QueryResult, Solutions, Term, Triples
 from aikg.store.embedded import _position, _syntax_message, materialise
+from aikg.store.native import by_terms
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +139,20 @@ class RemoteStore:
         fields += [("named-graph-uri", g) for g in named_graphs or ()]
         response = self._post(self.endpoint, fields, _ACCEPT, timeout or self.timeout, text)
         return self._read(response, limit, timeout or self.timeout)
+
+    def answer(
+        self,
+        text: str,
+        fmt: str,
+        *,
+        default_graph: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        timeout: float | None = None,
+        limit: int | None = None,
+    ) -> Answer:
+        """Run a SPARQL query on the endpoint and write its answer in `fmt` (read as terms, then written)."""
+        result = self.query(text, default_graph=default_graph, named_graphs=named_graphs, timeout=timeout, limit=limit)
+        return by_terms(result, fmt)
 
     def quads(self) -> Iterator[ox.Quad]:
         """Stream every quad of the dataset, one CONSTRUCT per named graph (constant memory)."""

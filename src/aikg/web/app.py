@@ -11,6 +11,7 @@ from flask import Flask
 from aikg.config import load_config
 from aikg.ingest.load import open_store
 from aikg.store import Store
+from aikg.store.gate import requester
 
 
 def create_app(config: Mapping[str, Any] | None = None, *, store: Store | None = None) -> Flask:
@@ -27,4 +28,12 @@ def create_app(config: Mapping[str, Any] | None = None, *, store: Store | None =
     for module in (sparql, linked, api, pages):
         app.register_blueprint(module.bp)
     handlers.register(app)
+    app.before_request(_identify)
     return app
+
+
+def _identify() -> None:
+    """Say whom this request's queries run for (the fair share of engine time is per client address)."""
+    from flask import request
+
+    requester.set(request.remote_addr)

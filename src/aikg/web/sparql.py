@@ -15,7 +15,7 @@ from flask import Blueprint, Response, current_app, redirect, request
 from werkzeug.datastructures import MultiDict
 
 from aikg.errors import BadRequest, NotAcceptable, UnsupportedMediaType, UpdateForbidden
-from aikg.graph.endpoint import check_text, run_query
+from aikg.graph.endpoint import answer_query, check_text
 from aikg.graph.service import SD_PREFIXES, service_description
 from aikg.sparql.formats import (
     NTRIPLES,
@@ -27,8 +27,7 @@ from aikg.sparql.formats import (
     negotiate,
 )
 from aikg.sparql.query import analyse
-from aikg.sparql.results import boolean_bytes, solutions_bytes, triples_bytes
-from aikg.store import Boolean, Solutions, Triples
+from aikg.sparql.results import triples_bytes
 from aikg.web.http import get_store
 
 bp = Blueprint("sparql", __name__)
@@ -64,27 +63,24 @@ def sparql() -> Response:
     etag = _etag(fmt, text, default_graphs, named_graphs, settings)
     if request.method != "POST" and request.if_none_match.contains_weak(etag):
         return _cached_response(etag, settings)
-    result = run_query(
-        get_store(), text, settings=settings, default_graph=default_graphs, named_graphs=named_graphs,
+    answer = answer_query(
+        get_store(), text, fmt.name, settings=settings, default_graph=default_graphs, named_graphs=named_graphs,
         base_iri=request.base_url if analyse(text).needs_base else None,  # building the URL costs 20 µs
     )
-    if isinstance(result, Solutions):
-        body = solutions_bytes(result, fmt)
-    elif isinstance(result, Boolean):
-        body = boolean_bytes(result, fmt)
-    else:
-        if fmt not in GRAPH_CANDIDATES:  # a store answered a graph where the form promised solutions
-            fmt = _choose_format("CONSTRUCT", params)
-        body = triples_bytes(result.triples, fmt)
-    response = Response(body, status=200, content_type=fmt.content_type)
+    graph = fmt in GRAPH_CANDIDATES
+    if answer.fmt != fmt.name:  # a store answered the other kind than the form promised
+        graph = fmt not in GRAPH_CANDIDATES
+        fmt = _choose_format("CONSTRUCT" if graph else "SELECT", params)
+    response = Response(answer.body, status=200, content_type=fmt.content_type)
     headers = response.headers
     headers["ETag"] = f'"{etag}"'
     headers["Cache-Control"] = _cache_control(settings)
-    if result.truncated:
+    if answer.truncated:
         cap = settings.get("MAX_ROWS")
+        unit = "triples" if graph else "rows"
         headers["X-Aikg-Truncated"] = "true"
         headers["X-SPARQL-MaxRows"] = str(cap)
-        headers["Warning"] = f'199 aikg "Answer truncated to {cap} {_unit(result)} (the row cap); use LIMIT and OFFSET"'
+        headers["Warning"] = f'199 aikg "Answer truncated to {cap} {unit} (the row cap); use LIMIT and OFFSET"'
     return response
 
 
@@ -227,10 +223,6 @@ def _cached_response(etag: str, settings: Mapping[str, Any]) -> Response:
 
 def _cache_control(settings: Mapping[str, Any]) -> str:
     return f"public, max-age={int(settings.get('CACHE_MAX_AGE') or 0)}"
-
-
-def _unit(result: Solutions | Boolean | Triples) -> str:
-    return "triples" if isinstance(result, Triples) else "rows"
 
 
 _ORIGINS: dict[str, frozenset[str]] = {}
