@@ -328,7 +328,7 @@ class PoolStore:
             except EOFError:
                 raise self._lost(sent, timeout) from None
             except TimeoutError:
-                raise StoreUnavailable("No query engine answered in time; try again in a moment.") from None
+                raise self._busy("no query engine answered in time") from None
         finally:
             sock.close()
         if header.get("busy"):
@@ -392,7 +392,7 @@ def _send_all(sock: socket.socket, data: bytes, deadline: float) -> None:
             sent = sock.send(view)
         except BlockingIOError:
             if not wait(sock.fileno(), True, deadline - time.monotonic()):
-                raise StoreUnavailable("No query engine took the query in time; try again in a moment.") from None
+                raise TimeoutError from None
             continue
         except (BrokenPipeError, ConnectionResetError):
             raise EOFError from None
