@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import faulthandler
 import gc
 import json
 import logging
@@ -298,6 +299,7 @@ class _Unavailable:
 def _engine(slot: int, slots: mmap.mmap, listener: socket.socket, store: Any, open_store: Opener,
             options: PoolOptions) -> int:
     no_network()  # before anything starts a thread; its outcome was probed and logged by the supervisor
+    faulthandler.disable()  # a crash here is expected and reported by the supervisor, not dumped by each engine
     if store is None:
         try:
             store = open_store()

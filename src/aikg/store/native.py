@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
 from typing import Any
 
 import pyoxigraph as ox
@@ -29,6 +30,7 @@ OX_RESULTS: dict[str, ox.QueryResultsFormat] = {
     "csv": ox.QueryResultsFormat.CSV,
     "tsv": ox.QueryResultsFormat.TSV,
 }
+_INTEGER = re.compile(r"\s*([0-9]+)")
 #: The format an answer is written in when it is not of the kind its requested format is for.
 SOLUTIONS_FALLBACK = "json"
 GRAPH_FALLBACK = "ttl"
@@ -66,12 +68,12 @@ def cap_limit(text: str, cap: int) -> str | None:
     if form != "SELECT" or depth != 0:
         return None
     if limit_at is not None:
-        if limit_at + 1 >= len(toks) or not toks[limit_at + 1].text.isdigit():
+        number = _INTEGER.match(text, toks[limit_at].end)
+        if number is None:
             return None
-        number = toks[limit_at + 1]
-        if int(number.text) <= cap:
+        if int(number.group(1)) <= cap:
             return None
-        return f"{text[: number.start]}{cap}{text[number.end :]}"
+        return f"{text[: number.start(1)]}{cap}{text[number.end(1) :]}"
     if values_at is not None:
         at = toks[values_at].start
         return f"{text[:at]}\nLIMIT {cap}\n{text[at:]}"
