@@ -17,9 +17,9 @@ from conftest import TINY
 
 from aikg.config import load_config
 from aikg.errors import BadQuery, EngineFailure, QueryTimeout
+from aikg.ingest.load import open_store
 from aikg.serving.engines import PoolOptions, start
 from aikg.store import Boolean, Solutions, Triples
-from aikg.store.open import open_store
 from aikg.store.pool import PoolSettings, PoolStore
 
 

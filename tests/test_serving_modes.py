@@ -9,9 +9,9 @@ import requests
 from conftest import TINY
 from test_serve import ServeProcess
 
-from aikg.loader import sources
+from aikg.ingest.files import sources
+from aikg.ingest.load import load
 from aikg.resources import default_ontology
-from aikg.store.disk import load
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 EXTRA = """@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .

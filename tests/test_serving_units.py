@@ -13,12 +13,12 @@ from conftest import TINY
 
 from aikg.config import load_config
 from aikg.errors import TooManyRequests
-from aikg.formats import RESULT_FORMATS
-from aikg.results import solutions_bytes
+from aikg.ingest.load import open_store
 from aikg.serving.share import FairShare
+from aikg.sparql.formats import RESULT_FORMATS
+from aikg.sparql.results import solutions_bytes
 from aikg.store import Answer, Solutions
 from aikg.store.native import cap_limit
-from aikg.store.open import open_store
 from aikg.store.resultcache import CachedStore, deterministic
 
 

@@ -15,11 +15,11 @@ symlink, which is atomic: a reader opens either the old version or the new one, 
 killed at any moment leaves ``current`` as it was.
 After the switch, versions older than the previous one are deleted.
 
-Reload. Servers open ``current`` read-only (several worker processes share one copy on disk). With
+Reload. Servers open ``current`` read-only (the engine processes share one copy on disk). With
 ``watch=True`` (setting ``WATCH``, ``aikg serve --watch``) a store looks at the symlink at most every
 :data:`CHECK_EVERY` seconds, on the next query; when it has moved, it opens the new version and sends new
-queries there, while queries already running finish on the old one. Without watching, restart the
-workers (SIGHUP to gunicorn starts fresh workers, which open the new version).
+queries there, while queries already running finish on the old one. Without watching, restart
+the server (its engines open the new version when they start).
 """
 
 from __future__ import annotations

@@ -236,8 +236,8 @@ class _Runner:
         self._start()
 
     def _start(self) -> None:
-        # Threads do not survive fork(): a server that loads the store before forking its workers
-        # (gunicorn's preload_app) needs fresh threads, queue and lock in each worker.
+        # Threads do not survive fork(): a process forked after the store was loaded (an engine, a
+        # test's child) needs fresh threads, queue and lock.
         self._pid = os.getpid()
         self._tasks: queue.SimpleQueue[tuple[Callable[[], Any], _Slot]] = queue.SimpleQueue()
         self._lock = threading.Lock()
