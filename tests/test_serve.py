@@ -17,7 +17,7 @@ import requests
 from conftest import TINY
 
 from aikg.cli import cli
-from aikg.serving.server import Limits
+from aikg.config import Limits
 
 DATA = Path(__file__).parent / "data"
 AIKG = str(Path(sys.executable).parent / "aikg")

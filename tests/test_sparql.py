@@ -220,6 +220,16 @@ def test_service_description(client):
     assert g.value(service, limits.maxRows).toPython() == 10_000
     assert g.value(service, limits.federatedQuery).toPython() is False
     assert g.value(service, limits.updates).toPython() is False
+    # The serving core's limits, as the settings give them, each described in the document itself.
+    from aikg.config import Limits
+
+    serving = Limits.from_settings(client.application.config)
+    assert g.value(service, limits.engineSecondsPerMinute).toPython() == serving.client_budget
+    assert g.value(service, limits.concurrentQueries).toPython() == serving.client_queries
+    assert g.value(service, limits.queueTimeout).toPython() == serving.queue_timeout
+    assert g.value(service, limits.maxBodyBytes).toPython() == serving.max_body
+    for term in (limits.engineSecondsPerMinute, limits.queueLength, limits.headerTimeout, limits.maxHeaderBytes):
+        assert g.value(term, RDFS.comment) is not None
 
 
 def test_service_description_json_ld_and_default(client):

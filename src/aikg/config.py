@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from aikg.namespaces import BASE
@@ -76,3 +77,39 @@ def load_config(overrides: Mapping[str, Any] | None = None, environ: Mapping[str
     if overrides:
         settings.update({k: v for k, v in overrides.items()})
     return settings
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Every limit of the serving core, from the settings (the README's "Safe to leave open" table)."""
+
+    query_timeout: float
+    engines: int
+    queue: int
+    queue_timeout: float
+    client_budget: float
+    client_queries: int
+    cache_bytes: int
+    header_timeout: float
+    body_timeout: float
+    max_body: int
+    max_header: int
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> Limits:
+        """Read the limits from settings, filling in the derived defaults."""
+        max_query = int(settings.get("MAX_QUERY_BYTES") or 64 * 1024)
+        return cls(
+            query_timeout=float(settings.get("QUERY_TIMEOUT") or 0) or 30.0,
+            engines=int(settings.get("ENGINES") or 0) or max(8, 2 * (os.cpu_count() or 1)),
+            queue=int(settings.get("QUEUE_LENGTH") or 64),
+            queue_timeout=float(settings.get("QUEUE_TIMEOUT") or 10.0),
+            client_budget=float(settings.get("CLIENT_BUDGET") or 60.0),
+            client_queries=int(settings.get("CLIENT_QUERIES") or 4),
+            cache_bytes=int(settings.get("RESULT_CACHE_BYTES") or 0),
+            header_timeout=float(settings.get("HEADER_TIMEOUT") or 10.0),
+            body_timeout=float(settings.get("BODY_TIMEOUT") or 10.0),
+            # A form-encoded query takes up to three bytes a byte, and the dataset parameters some more.
+            max_body=int(settings.get("MAX_BODY_BYTES") or 0) or 3 * max_query + 16 * 1024,
+            max_header=int(settings.get("MAX_HEADER_BYTES") or 256 * 1024),
+        )

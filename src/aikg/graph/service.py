@@ -1,6 +1,7 @@
 """The SPARQL 1.1 Service Description of the public endpoint, with its limits stated as data.
 
-The limits (time limit, row cap, query size, no SERVICE, no LOAD, no update) have no terms in the
+The limits (time limit, row cap, query size, no SERVICE, no LOAD, no update, and the serving core's
+fair share, queue and request limits) have no terms in the
 Service Description vocabulary, so they are stated with the few terms of the endpoint namespace below,
 each of which is described in the document itself.
 """
@@ -12,6 +13,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from aikg.config import Limits
 from aikg.namespaces import BASE, DCTERMS, PREFIXES, RDF, RDFS, SD, VOID, XSD
 from aikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS
 from aikg.store import Solutions, Store
@@ -42,6 +44,19 @@ _LIMIT_TERMS = {
     "a graph the store does not hold is empty).",
     "updates": "Whether SPARQL Update is accepted (here: false; an update gets 403, "
     "or 415 when sent as application/sparql-update).",
+    "engineSecondsPerMinute": "Engine time each client (by address) may use, in seconds a minute (a burst of "
+    "the whole budget, refilled at a sixtieth a second); past it a query gets 429 Too Many Requests with "
+    "Retry-After. Answers kept in the result cache cost nothing.",
+    "concurrentQueries": "Queries one client may run at once; one more gets 429 with Retry-After.",
+    "queueLength": "Queries that may wait for a free query engine; when the queue is full a query gets 503 "
+    "Service Unavailable with Retry-After at once.",
+    "queueTimeout": "Seconds a query may wait for a free query engine; past it 503 with Retry-After.",
+    "headerTimeout": "Seconds a client has to send its request line and headers; also how long an idle "
+    "connection is kept open.",
+    "bodyTimeout": "Seconds a client has to send a request body once its headers are in; past it 408.",
+    "maxBodyBytes": "Longest request body accepted, in bytes, checked as it arrives; a longer one gets 413.",
+    "maxHeaderBytes": "Longest request line and headers together, in bytes, checked as they arrive; past it "
+    "431 Request Header Fields Too Large.",
 }
 
 _GRAPH_SIZES = """SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"""
@@ -63,17 +78,31 @@ def _lit(value: object) -> ox.Literal:
 
 def service_description(store: Store, settings: Mapping[str, Any], endpoint_url: str, void_url: str) -> list[ox.Triple]:
     """Describe the endpoint: languages, result formats, features, default dataset and limits."""
-    timeout = float(settings.get("QUERY_TIMEOUT") or 0)
-    max_rows = int(settings.get("MAX_ROWS") or 0)
-    max_bytes = int(settings.get("MAX_QUERY_BYTES") or 0)
+    serving = Limits.from_settings(settings)
+    limits: dict[str, object] = {
+        "queryTimeout": float(settings.get("QUERY_TIMEOUT") or 0),
+        "maxRows": int(settings.get("MAX_ROWS") or 0),
+        "maxQueryBytes": int(settings.get("MAX_QUERY_BYTES") or 0),
+        "federatedQuery": False,
+        "remoteLoading": False,
+        "updates": False,
+        "engineSecondsPerMinute": serving.client_budget,
+        "concurrentQueries": serving.client_queries,
+        "queueLength": serving.queue,
+        "queueTimeout": serving.queue_timeout,
+        "headerTimeout": serving.header_timeout,
+        "bodyTimeout": serving.body_timeout,
+        "maxBodyBytes": serving.max_body,
+        "maxHeaderBytes": serving.max_header,
+    }
     title = str(settings.get("TITLE") or "aikg")
     # Counting the graphs costs a query over everything: do it once per store, data version and URL.
-    key = (id(store), store.info.version, endpoint_url, void_url, timeout, max_rows, max_bytes, title)
+    key = (id(store), store.info.version, endpoint_url, void_url, tuple(limits.items()), title)
     cached = _CACHE.get(key)
     if cached is None:
         if len(_CACHE) >= 16:
             _CACHE.clear()
-        cached = _CACHE[key] = _build(store, endpoint_url, void_url, timeout, max_rows, max_bytes, title)
+        cached = _CACHE[key] = _build(store, endpoint_url, void_url, limits, title)
     return list(cached)
 
 
@@ -81,7 +110,7 @@ _CACHE: dict[tuple[object, ...], tuple[ox.Triple, ...]] = {}
 
 
 def _build(
-    store: Store, endpoint_url: str, void_url: str, timeout: float, max_rows: int, max_bytes: int, title: str
+    store: Store, endpoint_url: str, void_url: str, limits: Mapping[str, object], title: str
 ) -> tuple[ox.Triple, ...]:
     out: list[ox.Triple] = []
     add = out.append
@@ -104,19 +133,15 @@ def _build(
                 "A read-only SPARQL 1.1 Query endpoint. The default graph is the union of the named graphs; "
                 "default-graph-uri and named-graph-uri select graphs held here (others are empty, never fetched). "
                 "SERVICE, LOAD and SPARQL Update are refused. "
-                f"Queries run at most {timeout:g} s (then 503), answers hold at most {max_rows} rows "
-                f"(a cut answer says so in its headers), query texts are at most {max_bytes} bytes (else 413)."
+                f"Queries run at most {limits['queryTimeout']:g} s (then 503), answers hold at most "
+                f"{limits['maxRows']} rows (a cut answer says so in its headers), query texts are at most "
+                f"{limits['maxQueryBytes']} bytes (else 413). Each client may use "
+                f"{limits['engineSecondsPerMinute']:g} engine seconds a minute and run "
+                f"{limits['concurrentQueries']} queries at once (else 429 with Retry-After); a query waits at "
+                f"most {limits['queueTimeout']:g} s for a free engine (else 503 with Retry-After)."
             ),
         )
     )
-    limits = {
-        "queryTimeout": timeout,
-        "maxRows": max_rows,
-        "maxQueryBytes": max_bytes,
-        "federatedQuery": False,
-        "remoteLoading": False,
-        "updates": False,
-    }
     for name, value in limits.items():
         add(ox.Triple(service, _n(LIMITS + name), _lit(value)))
     for name, comment in _LIMIT_TERMS.items():

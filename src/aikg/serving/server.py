@@ -34,7 +34,7 @@ from typing import Any
 
 from flask import Flask
 
-from aikg.config import load_config
+from aikg.config import Limits, load_config
 from aikg.errors import AikgError
 from aikg.graph import home, search, timeline
 from aikg.ingest.load import open_store
@@ -61,42 +61,6 @@ REMOTE_THREADS = 8
 def default_workers() -> int:
     """Return the default number of web processes: one per core, at least two."""
     return max(2, os.cpu_count() or 1)
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Every limit of the serving core, from the settings (the README's "Safe to leave open" table)."""
-
-    query_timeout: float
-    engines: int
-    queue: int
-    queue_timeout: float
-    client_budget: float
-    client_queries: int
-    cache_bytes: int
-    header_timeout: float
-    body_timeout: float
-    max_body: int
-    max_header: int
-
-    @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> Limits:
-        """Read the limits from settings, filling in the derived defaults."""
-        max_query = int(settings.get("MAX_QUERY_BYTES") or 64 * 1024)
-        return cls(
-            query_timeout=float(settings.get("QUERY_TIMEOUT") or 0) or 30.0,
-            engines=int(settings.get("ENGINES") or 0) or max(8, 2 * (os.cpu_count() or 1)),
-            queue=int(settings.get("QUEUE_LENGTH") or 64),
-            queue_timeout=float(settings.get("QUEUE_TIMEOUT") or 10.0),
-            client_budget=float(settings.get("CLIENT_BUDGET") or 60.0),
-            client_queries=int(settings.get("CLIENT_QUERIES") or 4),
-            cache_bytes=int(settings.get("RESULT_CACHE_BYTES") or 0),
-            header_timeout=float(settings.get("HEADER_TIMEOUT") or 10.0),
-            body_timeout=float(settings.get("BODY_TIMEOUT") or 10.0),
-            # A form-encoded query takes up to three bytes a byte, and the dataset parameters some more.
-            max_body=int(settings.get("MAX_BODY_BYTES") or 0) or 3 * max_query + 16 * 1024,
-            max_header=int(settings.get("MAX_HEADER_BYTES") or 256 * 1024),
-        )
 
 
 @dataclass
