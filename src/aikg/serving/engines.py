@@ -3,9 +3,11 @@
 ``aikg serve`` forks the supervisor before anything else. The supervisor loads (and validates) the data,
 so the store lives in it, freezes what Python holds (``gc.freeze``: no page written by the collector
 after a fork), and forks the engines, which share the store's memory copy-on-write. It stays
-single-threaded, because it forks, and does three things in a loop: it kills an engine whose query
-passed its deadline, reaps every engine that ended (killed, crashed or retired) and forks a fresh one in
-its place. An on-disk store is opened by each engine after the fork instead (RocksDB's threads do not
+single-threaded, because it forks, and does four things in a loop: it kills an engine whose query
+passed its deadline, lowers the priority of an engine whose query has run long (:data:`LONG_QUERY`), so
+that a few runaways cannot starve the pages and cheap queries of processor time while they last, reaps
+every engine that ended (killed, crashed or retired; a slowed engine retires after its query) and forks
+a fresh one in its place. An on-disk store is opened by each engine after the fork instead (RocksDB's threads do not
 survive a fork).
 
 Each engine first moves into a network namespace of its own (``unshare(CLONE_NEWNET)``, with a user
@@ -44,7 +46,7 @@ from aikg.store.pool import Engine
 
 log = logging.getLogger(__name__)
 
-_SLOT = struct.Struct("d")  # the deadline (time.monotonic) of an engine's running query, 0.0 when idle
+_SLOT = struct.Struct("dd")  # when an engine's running query started and its deadline (monotonic), 0.0 idle
 _CLONE_NEWNET = 0x40000000
 _CLONE_NEWUSER = 0x10000000
 _PR_SET_PDEATHSIG = 1
@@ -52,6 +54,10 @@ _PR_SET_PDEATHSIG = 1
 TICK = 0.02
 #: An engine looks at its own memory after this many requests.
 MEMORY_CHECK_EVERY = 64
+#: A query that has run this long is a long one: its engine yields the processor to everything else
+#: (nice +10, so that pages and cheap queries keep answering beside runaways) and retires after it.
+LONG_QUERY = 0.5
+LONG_NICE = 10
 
 
 @dataclass
@@ -221,6 +227,7 @@ def _supervise(open_store: Opener, options: PoolOptions, listener: socket.socket
         engines[pid] = slot
 
     wall = _probe_network_wall()
+    base_nice = os.getpriority(os.PRIO_PROCESS, 0)
     # Ready before the engines exist: a connection made meanwhile waits in the queue for the first one.
     os.write(ready_w, (json.dumps({"ok": True, "wall": wall}) + "\n").encode())
     os.close(ready_w)
@@ -229,15 +236,20 @@ def _supervise(open_store: Opener, options: PoolOptions, listener: socket.socket
     if wall:
         log.warning("engines can open network connections: %s (SERVICE is still refused before the engine)", wall)
     parent = os.getppid()
+    slowed: set[int] = set()
     while not stopping and os.getppid() == parent:
         now = time.monotonic()
         for pid, slot in list(engines.items()):
-            (deadline,) = _SLOT.unpack_from(slots, slot * _SLOT.size)
+            started, deadline = _SLOT.unpack_from(slots, slot * _SLOT.size)
             if deadline and now > deadline:
                 log.warning("engine %d passed its query's deadline: killed and replaced", pid)
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-                _SLOT.pack_into(slots, slot * _SLOT.size, 0.0)
+                _SLOT.pack_into(slots, slot * _SLOT.size, 0.0, 0.0)
+            elif started and now - started > LONG_QUERY and pid not in slowed:
+                slowed.add(pid)
+                with contextlib.suppress(OSError):
+                    os.setpriority(os.PRIO_PROCESS, pid, min(19, base_nice + LONG_NICE))
         while engines:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
@@ -248,9 +260,10 @@ def _supervise(open_store: Opener, options: PoolOptions, listener: socket.socket
             if pid not in engines:
                 continue
             slot = engines.pop(pid)
+            slowed.discard(pid)
             if os.WIFSIGNALED(status) and os.WTERMSIG(status) != signal.SIGKILL:
                 log.warning("engine %d died of signal %d: replaced", pid, os.WTERMSIG(status))
-            _SLOT.pack_into(slots, slot * _SLOT.size, 0.0)
+            _SLOT.pack_into(slots, slot * _SLOT.size, 0.0, 0.0)
             if not stopping:
                 spawn(slot)
         time.sleep(TICK)
@@ -307,8 +320,10 @@ def _engine(slot: int, slots: mmap.mmap, listener: socket.socket, store: Any, op
             store = _Unavailable(e)
     offset = slot * _SLOT.size
 
-    def mark(deadline: float) -> None:
-        _SLOT.pack_into(slots, offset, deadline)
+    def mark(started: float, deadline: float) -> None:
+        _SLOT.pack_into(slots, offset, started, deadline)
+
+    nice = os.getpriority(os.PRIO_PROCESS, 0)
 
     engine = Engine(store, mark, options.queue_timeout)
     page = os.sysconf("SC_PAGE_SIZE")
@@ -321,6 +336,8 @@ def _engine(slot: int, slots: mmap.mmap, listener: socket.socket, store: Any, op
             log.debug("engine connection dropped: %s", e)
         finally:
             conn.close()
+        if os.getpriority(os.PRIO_PROCESS, 0) > nice:
+            return 0  # slowed down during a long query: a fresh engine at full priority takes its place
         served += 1
         if served % MEMORY_CHECK_EVERY == 0:
             with open("/proc/self/statm") as f:

@@ -120,11 +120,12 @@ def read_frame(sock: socket.socket) -> tuple[dict[str, Any], bytes]:
 class Engine:
     """Serve requests from web processes on accepted connections, one at a time (one engine process).
 
-    `mark(deadline)` records the deadline of the query being run (0.0 when idle) where the supervisor
-    reads it; `store` is an embedded or on-disk store, queried without a time limit of its own.
+    `mark(started, deadline)` records when the query being run started and its deadline (0.0, 0.0
+    when idle) where the supervisor reads them; `store` is an embedded or on-disk store, queried
+    without a time limit of its own.
     """
 
-    def __init__(self, store: Any, mark: Callable[[float], None], queue_timeout: float) -> None:
+    def __init__(self, store: Any, mark: Callable[[float, float], None], queue_timeout: float) -> None:
         self.store = store
         self.mark = mark
         self.queue_timeout = queue_timeout
@@ -139,7 +140,7 @@ class Engine:
             return
         timeout = float(request.get("timeout") or 0.0)
         began, cpu = time.monotonic(), time.process_time()
-        self.mark(began + timeout + GRACE if timeout else 0.0)
+        self.mark(began, began + timeout + GRACE if timeout else 0.0)
         try:
             header, payload = self._run(request)
         except AikgError as e:
@@ -148,7 +149,7 @@ class Engine:
             log.exception("engine failed on a request")
             header, payload = {"error": "AikgError", "message": "The query engine failed; it has been logged."}, b""
         finally:
-            self.mark(0.0)
+            self.mark(0.0, 0.0)
         header["cpu"] = time.process_time() - cpu
         header["wall"] = time.monotonic() - began
         conn.settimeout(None)
