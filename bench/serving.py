@@ -119,17 +119,27 @@ def run(ds: Dataset, duration: float, connections: int = 8) -> ServingRun:
             out.answers[name] = {n: answer_size(s, query) for n, s in started.items()}
             print(f"  check {name:10s}: {out.answers[name]}")
         for name, text in QUERIES.items():
+            # A GROUP BY over every subject takes seconds: one connection a core, and runs long enough
+            # for several answers each.
+            conns, seconds = (2, max(duration, 10.0)) if name == "group-by" else (connections, duration)
             for variant in ("unique", "repeated"):
+                best: dict[str, wrk.Result] = {}
+                # The machine is shared: unique queries run twice, in both orders, and the better run counts.
+                orders = [SERVERS, SERVERS[::-1]] if variant == "unique" else [SERVERS]
+                for order in orders:
+                    for server_name in order:
+                        server = started[server_name]
+                        request = _for(server, _sparql(text, variant == "unique"))
+                        warm_up(server, wrk.Request(request.method, request.path, request.headers,
+                                                    (request.body or "").replace("%d", "0")))
+                        result = wrk.run(server.url, request, connections=conns, duration=seconds)
+                        print(f"  {name:10s} {variant:8s} {server_name:9s} c={conns} {result.requests_per_s:9.0f} "
+                              f"req/s  p50 {result.p50_ms:7.2f} ms  p99 {result.p99_ms:7.2f} ms"
+                              + (f"  ({result.errors} errors)" if result.errors else ""))
+                        if server_name not in best or result.requests_per_s > best[server_name].requests_per_s:
+                            best[server_name] = result
                 for server_name in SERVERS:
-                    server = started[server_name]
-                    request = _for(server, _sparql(text, variant == "unique"))
-                    warm_up(server, wrk.Request(request.method, request.path, request.headers,
-                                                (request.body or "").replace("%d", "0")))
-                    result = wrk.run(server.url, request, connections=connections, duration=duration)
-                    out.measures.append((name, variant, server_name, result))
-                    print(f"  {name:10s} {variant:8s} {server_name:9s} {result.requests_per_s:9.0f} req/s  "
-                          f"p50 {result.p50_ms:7.2f} ms  p99 {result.p99_ms:7.2f} ms"
-                          + (f"  ({result.errors} errors)" if result.errors else ""))
+                    out.measures.append((name, variant, server_name, best[server_name]))
         granian = start_bare_granian(servers, ds)
         for server in (started["bare"], granian):
             request = _for(server, _sparql(QUERIES["ask"], True))

@@ -30,6 +30,10 @@ DEFAULTS: dict[str, Any] = {
     # 0 engines: twice the cores, at least eight (a runaway holds one engine until the time limit).
     "ENGINES": 0,
     "QUEUE_LENGTH": 64,
+    # An engine retires (a fresh one is forked) once this much of its memory is its own (MB).
+    "ENGINE_MEMORY_MB": 128,
+    # Seconds after which a query is a long one: its engine yields the processor (nice +10); 0: never.
+    "LONG_QUERY": 0.5,
     "QUEUE_TIMEOUT": 10.0,
     # Engine seconds a client (an address) may use per minute, and queries it may run at once.
     "CLIENT_BUDGET": 60.0,
@@ -85,6 +89,8 @@ class Limits:
 
     query_timeout: float
     engines: int
+    engine_memory_mb: int
+    long_query: float
     queue: int
     queue_timeout: float
     client_budget: float
@@ -102,6 +108,8 @@ class Limits:
         return cls(
             query_timeout=float(settings.get("QUERY_TIMEOUT") or 0) or 30.0,
             engines=int(settings.get("ENGINES") or 0) or max(8, 2 * (os.cpu_count() or 1)),
+            engine_memory_mb=int(settings.get("ENGINE_MEMORY_MB") or 128),
+            long_query=float(settings.get("LONG_QUERY", 0.5) or 0.0),
             queue=int(settings.get("QUEUE_LENGTH") or 64),
             queue_timeout=float(settings.get("QUEUE_TIMEOUT") or 10.0),
             client_budget=float(settings.get("CLIENT_BUDGET") or 60.0),

@@ -89,7 +89,8 @@ def build(overrides: Mapping[str, Any]) -> Served:
         inner = open_store(settings)
         folder = Path(tempfile.mkdtemp(prefix="aikg-serve-"))
     else:
-        options = PoolOptions(limits.engines, limits.queue, limits.queue_timeout)
+        options = PoolOptions(limits.engines, limits.queue, limits.queue_timeout,
+                              max_private_mb=limits.engine_memory_mb, long_query=limits.long_query)
         pool = start_engines(functools.partial(open_store, settings), options, in_engines=bool(settings.get("STORE")))
         folder = pool.folder
         retry = max(1, round(min(limits.queue_timeout, limits.query_timeout)))
