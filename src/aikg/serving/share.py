@@ -44,6 +44,7 @@ class FairShare:
         self.stale_after = stale_after
         self.slots = slots
         self._secret = secrets.token_bytes(16)
+        self._keys: dict[str, int] = {}  # each process's own memo of the hashes
         path = folder / "share"
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
         os.ftruncate(fd, _SLOT.size * slots)
@@ -61,8 +62,14 @@ class FairShare:
                 fcntl.lockf(self._fd, fcntl.LOCK_UN)
 
     def _key(self, client: str) -> int:
-        digest = hashlib.blake2b(client.encode("utf-8", "surrogatepass"), key=self._secret, digest_size=8).digest()
-        return int.from_bytes(digest, "big") or 1
+        key = self._keys.get(client)
+        if key is None:
+            digest = hashlib.blake2b(client.encode("utf-8", "surrogatepass"), key=self._secret, digest_size=8).digest()
+            key = int.from_bytes(digest, "big") or 1
+            if len(self._keys) >= 4096:
+                self._keys.clear()
+            self._keys[client] = key
+        return key
 
     def _find(self, key: int, now: float) -> tuple[int, list[float | int]]:
         """Return the offset and fields of the client's slot, claiming one if it has none."""
