@@ -6,7 +6,9 @@ the tests hand them what the public endpoint would refuse, to see that the secon
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 import socket
 import threading
 import time
@@ -135,3 +137,50 @@ def test_engines_cannot_reach_the_network_whatever_the_query_says(store, pool):
         watcher.join()
         listener.close()
     assert received == []
+
+
+def children(pid: int) -> set[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        return {int(p) for p in f.read().split()}
+
+
+def test_an_engine_retires_when_its_own_memory_passes_the_limit():
+    settings = load_config({"DATA": [str(TINY)], "VALIDATE": False})
+    # A limit of 1 MB: every engine passes it after its first requests (its own allocations alone).
+    engines = start(functools.partial(open_store, settings),
+                    PoolOptions(engines=1, queue=8, queue_timeout=5.0, max_private_mb=1))
+    try:
+        store = PoolStore(PoolSettings(engines.path, timeout=5.0, queue_timeout=5.0, retry_after=2))
+        seen: set[int] = set()
+        for i in range(200):
+            assert store.query(f"ASK {{ ?s ?p ?o FILTER(STR(?o) != 'x{i}') }}") == Boolean(True)
+            seen |= children(engines.pid)
+        assert len(seen) > 2  # retired and replaced, every query answered meanwhile
+    finally:
+        engines.stop()
+
+
+def test_a_long_query_slows_its_engine_down_and_the_engine_is_replaced(pool, store):
+    before = children(pool.pid)
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    done = threading.Event()
+
+    def run() -> None:
+        with pytest.raises(QueryTimeout):
+            store.answer(slow, "json")
+        done.set()
+
+    runner = threading.Thread(target=run)
+    runner.start()
+    deadline = time.monotonic() + 1.4
+    niced: set[int] = set()
+    while time.monotonic() < deadline and not niced:
+        for pid in children(pool.pid):
+            with contextlib.suppress(OSError):
+                if os.getpriority(os.PRIO_PROCESS, pid) > 0:
+                    niced.add(pid)
+        time.sleep(0.02)
+    runner.join(10)
+    assert done.is_set()
+    assert niced and niced <= before  # one of the engines that were there, once its query had run 0.5 s
+    assert store.query("ASK {}") == Boolean(True)

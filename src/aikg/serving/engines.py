@@ -56,7 +56,7 @@ _PR_SET_PDEATHSIG = 1
 #: How often the supervisor looks at deadlines and reaps engines.
 TICK = 0.02
 #: An engine looks at its own memory after this many requests.
-MEMORY_CHECK_EVERY = 16
+MEMORY_CHECK_EVERY = 32
 #: How much an engine whose query has run long (PoolOptions.long_query) yields the processor: nice +10,
 #: so that pages and cheap queries keep answering beside runaways; it retires after that query.
 LONG_NICE = 10
@@ -294,6 +294,21 @@ def _probe_network_wall() -> str:
     return "" if why == "-" else why
 
 
+def _own_memory() -> int:
+    """Return the bytes of memory only this process maps (its copies of shared pages and its own allocations).
+
+    statm's "shared" counts file pages only: the store, shared by fork, would look like the engine's own.
+    """
+    try:
+        with open("/proc/self/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Private_Dirty:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 def _jsonable(value: object) -> object:
     try:
         json.dumps(value)
@@ -329,7 +344,6 @@ def _engine(slot: int, slots: mmap.mmap, listener: socket.socket, store: Any, op
     nice = os.getpriority(os.PRIO_PROCESS, 0)
 
     engine = Engine(store, mark, options.queue_timeout)
-    page = os.sysconf("SC_PAGE_SIZE")
     served = 0
     while served < options.max_requests:
         conn, _ = listener.accept()
@@ -343,9 +357,8 @@ def _engine(slot: int, slots: mmap.mmap, listener: socket.socket, store: Any, op
             return 0  # slowed down during a long query: a fresh engine at full priority takes its place
         served += 1
         if served % MEMORY_CHECK_EVERY == 0:
-            with open("/proc/self/statm") as f:
-                resident, shared = (int(x) for x in f.read().split()[1:3])
-            if (resident - shared) * page > options.max_private_mb * 1024 * 1024:
-                log.info("engine %d retires: %d MB of its own memory", os.getpid(), (resident - shared) * page >> 20)
+            own = _own_memory()
+            if own > options.max_private_mb * 1024 * 1024:
+                log.info("engine %d retires: %d MB of its memory is its own", os.getpid(), own >> 20)
                 return 0
     return 0
