@@ -67,6 +67,8 @@ def endpoint_table(run: EndpointRun) -> list[str]:
         verdict = "same answer" if len(set(answers.values())) == 1 else "**MISMATCH**"
         lines.append(f"- check `{query}`: {verdict}: " + ", ".join(f"{k} {v}" for k, v in answers.items()))
     lines += [f"- {note}" for note in run.notes]
+    lines += ["- CPU ms a request: all the CPU a server's processes used during the run (engines and workers "
+              "that ended included), over the requests answered: what the machine's load does not change much."]
     lines.append("")
     return lines
 
@@ -183,7 +185,8 @@ def serving_table(run: ServingRun) -> list[str]:
     """The serving benchmark: unique and repeated queries, the fronts, native answers, held, memory."""
     lines = [f"### Serving, {run.dataset}: {run.triples:,} triples ({run.quads:,} quads served)", "",
              "| query | variant | aikg req/s | bare req/s | oxigraph req/s | aikg/bare | aikg/oxigraph "
-             "| p99 ms aikg / bare / oxigraph |", "|---|---|---:|---:|---:|---:|---:|---:|"]
+             "| p99 ms aikg / bare / oxigraph | CPU ms a request aikg / bare / oxigraph |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     keys = list(dict.fromkeys((q, v) for q, v, _, _ in run.measures))
     for query, variant in keys:
         by = {s: r for q, v, s, r in run.measures if q == query and v == variant}
@@ -193,14 +196,18 @@ def serving_table(run: ServingRun) -> list[str]:
             cells.append("" if r is None else _rps(r.requests_per_s) + (f" ({r.errors} errors)" if r.errors else ""))
         rps = [by[n].requests_per_s if n in by else None for n in ("aikg", "bare", "oxigraph")]
         p99 = " / ".join(_ms(by[n].p99_ms) if n in by else "" for n in ("aikg", "bare", "oxigraph"))
+        cpu = " / ".join(f"{run.cpu[(query, variant, n)]:.2f}" if (query, variant, n) in run.cpu else ""
+                         for n in ("aikg", "bare", "oxigraph"))
         lines.append(f"| {query} | {variant} | {' | '.join(cells)} | {_ratio(rps[0], rps[1])} | "
-                     f"{_ratio(rps[0], rps[2])} | {p99} |")
+                     f"{_ratio(rps[0], rps[2])} | {p99} | {cpu} |")
     lines.append("")
     if run.fronts:
-        lines += ["The HTTP front alone: the bare app, unique ASK:", "", "| front | req/s | p50 ms | p99 ms |",
-                  "|---|---:|---:|---:|"]
+        lines += ["The HTTP front alone: the bare app, unique ASK:", "",
+                  "| front | req/s | p50 ms | p99 ms | CPU ms a request |", "|---|---:|---:|---:|---:|"]
         for name, r in run.fronts:
-            lines.append(f"| {name} | {_rps(r.requests_per_s)} | {_ms(r.p50_ms)} | {_ms(r.p99_ms)} |")
+            cpu = run.cpu.get(("front", "unique", name))
+            lines.append(f"| {name} | {_rps(r.requests_per_s)} | {_ms(r.p50_ms)} | {_ms(r.p99_ms)} | "
+                         f"{'' if cpu is None else f'{cpu:.2f}'} |")
         lines.append("")
     if run.native:
         lines += ["The engine's side of a 200-row answer (in-process, 100k triples):", "",
@@ -231,5 +238,7 @@ def serving_table(run: ServingRun) -> list[str]:
         verdict = "same answer" if len(set(answers.values())) == 1 else "**MISMATCH**"
         lines.append(f"- check `{query}`: {verdict}: " + ", ".join(f"{k} {v}" for k, v in answers.items()))
     lines += [f"- {note}" for note in run.notes]
+    lines += ["- CPU ms a request: all the CPU a server's processes used during the run (engines and workers "
+              "that ended included), over the requests answered: what the machine's load does not change much."]
     lines.append("")
     return lines

@@ -159,6 +159,15 @@ def _group_cpu_seconds(pgid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_seconds(server: Server) -> float:
+    """CPU time used so far by a server's processes, with what its processes that ended used (from /proc).
+
+    A process's reaped children count in its own cutime and cstime: engines that retired, workers replaced.
+    """
+    total = sum(int(f[11]) + int(f[12]) + int(f[13]) + int(f[14]) for _, f in _group(server.proc.pid))
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mb(server: Server) -> tuple[float, float] | None:
     """The peak RSS (VmHWM) of the server's first process and the largest of the others (its workers), in MB.
 

@@ -33,7 +33,7 @@ from aikg.namespaces import RESOURCE, sparql_prologue
 from bench import wrk
 from bench.datasets import Dataset
 from bench.endpoint import warm_up
-from bench.servers import Server, Servers, start_aikg, start_bare, start_bare_granian, start_oxigraph
+from bench.servers import Server, Servers, cpu_seconds, start_aikg, start_bare, start_bare_granian, start_oxigraph
 from bench.workloads import JSON_RESULTS, Sparql, answer_size
 
 SERVERS = ("aikg", "bare", "oxigraph")
@@ -84,6 +84,7 @@ class ServingRun:
     triples: int
     quads: int
     measures: list[tuple[str, str, str, wrk.Result]] = field(default_factory=list)  # query, variant, server
+    cpu: dict[tuple[str, str, str], float] = field(default_factory=dict)  # CPU ms a request, all of a server's
     fronts: list[tuple[str, wrk.Result]] = field(default_factory=list)
     native: list[tuple[str, float, float]] = field(default_factory=list)  # format, native µs, python µs
     held: list[Held] = field(default_factory=list)
@@ -132,19 +133,26 @@ def run(ds: Dataset, duration: float, connections: int = 8) -> ServingRun:
                         request = _for(server, _sparql(text, variant == "unique"))
                         warm_up(server, wrk.Request(request.method, request.path, request.headers,
                                                     (request.body or "").replace("%d", "0")))
+                        cpu = cpu_seconds(server)
                         result = wrk.run(server.url, request, connections=conns, duration=seconds)
+                        per_request = (cpu_seconds(server) - cpu) * 1000 / max(1, result.requests)
                         print(f"  {name:10s} {variant:8s} {server_name:9s} c={conns} {result.requests_per_s:9.0f} "
                               f"req/s  p50 {result.p50_ms:7.2f} ms  p99 {result.p99_ms:7.2f} ms"
+                              + f"  {per_request:.2f} CPU ms/request"
                               + (f"  ({result.errors} errors)" if result.errors else ""))
                         if server_name not in best or result.requests_per_s > best[server_name].requests_per_s:
                             best[server_name] = result
+                        key = (name, variant, server_name)
+                        out.cpu[key] = min(out.cpu.get(key, per_request), per_request)
                 for server_name in SERVERS:
                     out.measures.append((name, variant, server_name, best[server_name]))
         granian = start_bare_granian(servers, ds)
         for server in (started["bare"], granian):
             request = _for(server, _sparql(QUERIES["ask"], True))
+            cpu = cpu_seconds(server)
             result = wrk.run(server.url, request, connections=connections, duration=duration)
             out.fronts.append((server.name, result))
+            out.cpu[("front", "unique", server.name)] = (cpu_seconds(server) - cpu) * 1000 / max(1, result.requests)
             print(f"  front: bare app under {server.name:12s} {result.requests_per_s:9.0f} req/s "
                   f"p99 {result.p99_ms:.2f} ms")
         servers.stop(granian)

@@ -32,7 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "QUEUE_LENGTH": 64,
     # An engine retires (a fresh one is forked) once this much of its memory is its own (MB).
     "ENGINE_MEMORY_MB": 128,
-    # Seconds after which a query is a long one: its engine yields the processor (nice +10); 0: never.
+    # CPU seconds after which a query is a long one: its engine yields the processor (nice +10); 0: never.
     "LONG_QUERY": 0.5,
     "QUEUE_TIMEOUT": 10.0,
     # Engine seconds a client (an address) may use per minute, and queries it may run at once.

@@ -4,7 +4,7 @@
 so the store lives in it, freezes what Python holds (``gc.freeze``: no page written by the collector
 after a fork), and forks the engines, which share the store's memory copy-on-write. It stays
 single-threaded, because it forks, and does four things in a loop: it kills an engine whose query
-passed its deadline, lowers the priority of an engine whose query has run long (``long_query``), so
+passed its deadline, lowers the priority of an engine whose query has used much processor time (``long_query``), so
 that a few runaways cannot starve the pages and cheap queries of processor time while they last, reaps
 every engine that ended (killed, crashed or retired; a slowed engine retires after its query) and forks
 a fresh one in its place. An on-disk store is opened by each engine after the fork instead (RocksDB's threads do not
@@ -49,7 +49,7 @@ from aikg.store.pool import Engine
 
 log = logging.getLogger(__name__)
 
-_SLOT = struct.Struct("dd")  # when an engine's running query started and its deadline (monotonic), 0.0 idle
+_SLOT = struct.Struct("dd")  # an engine's CPU seconds when its running query started, and its deadline; 0.0 idle
 _CLONE_NEWNET = 0x40000000
 _CLONE_NEWUSER = 0x10000000
 _PR_SET_PDEATHSIG = 1
@@ -71,7 +71,7 @@ class PoolOptions:
     queue_timeout: float
     max_requests: int = 20_000
     max_private_mb: int = 128
-    long_query: float = 0.5  # seconds; 0: never slow an engine down
+    long_query: float = 0.5  # CPU seconds; 0: never slow an engine down
 
 
 @dataclass
@@ -243,13 +243,14 @@ def _supervise(open_store: Opener, options: PoolOptions, listener: socket.socket
     while not stopping and os.getppid() == parent:
         now = time.monotonic()
         for pid, slot in list(engines.items()):
-            started, deadline = _SLOT.unpack_from(slots, slot * _SLOT.size)
+            cpu, deadline = _SLOT.unpack_from(slots, slot * _SLOT.size)
             if deadline and now > deadline:
                 log.warning("engine %d passed its query's deadline: killed and replaced", pid)
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
                 _SLOT.pack_into(slots, slot * _SLOT.size, 0.0, 0.0)
-            elif started and options.long_query and now - started > options.long_query and pid not in slowed:
+            elif deadline and options.long_query and pid not in slowed and _cpu(pid) - cpu > options.long_query:
+                # CPU time, not time: on a busy machine a cheap query may wait long for a processor.
                 slowed.add(pid)
                 with contextlib.suppress(OSError):
                     os.setpriority(os.PRIO_PROCESS, pid, min(19, base_nice + LONG_NICE))
@@ -292,6 +293,19 @@ def _probe_network_wall() -> str:
         why = f.read().decode()
     os.waitpid(pid, 0)
     return "" if why == "-" else why
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(pid: int) -> float:
+    """Return the CPU seconds a process has used (0.0 if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
 
 
 def _own_memory() -> int:
@@ -338,8 +352,8 @@ def _engine(slot: int, slots: mmap.mmap, listener: socket.socket, store: Any, op
             store = _Unavailable(e)
     offset = slot * _SLOT.size
 
-    def mark(started: float, deadline: float) -> None:
-        _SLOT.pack_into(slots, offset, started, deadline)
+    def mark(cpu: float, deadline: float) -> None:
+        _SLOT.pack_into(slots, offset, cpu, deadline)
 
     nice = os.getpriority(os.PRIO_PROCESS, 0)
 

@@ -120,9 +120,9 @@ def read_frame(sock: socket.socket) -> tuple[dict[str, Any], bytes]:
 class Engine:
     """Serve requests from web processes on accepted connections, one at a time (one engine process).
 
-    `mark(started, deadline)` records when the query being run started and its deadline (0.0, 0.0
-    when idle) where the supervisor reads them; `store` is an embedded or on-disk store, queried
-    without a time limit of its own.
+    `mark(cpu, deadline)` records the process's CPU time when the query being run started and the
+    query's deadline (0.0, 0.0 when idle) where the supervisor reads them; `store` is an embedded or
+    on-disk store, queried without a time limit of its own.
     """
 
     def __init__(self, store: Any, mark: Callable[[float, float], None], queue_timeout: float) -> None:
@@ -140,7 +140,7 @@ class Engine:
             return
         timeout = float(request.get("timeout") or 0.0)
         began, cpu = time.monotonic(), time.process_time()
-        self.mark(began, began + timeout + GRACE if timeout else 0.0)
+        self.mark(cpu, began + timeout + GRACE if timeout else 0.0)
         try:
             header, payload = self._run(request)
         except AikgError as e:
