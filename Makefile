@@ -28,9 +28,9 @@ serve: $(VENV)/.installed
 	$(BIN)/aikg validate
 	$(BIN)/aikg serve --host $(HOST) --port $(PORT)
 
-## system-deps: Debian's Chromium for the browser tests (installed with apt-get when missing)
+## system-deps: Debian's Chromium for the browser tests and Virtuoso for the store tests (apt-get, when missing)
 system-deps:
-	@scripts/system-deps chromium
+	@scripts/system-deps chromium virtuoso
 
 ## test: lint, type check, then the whole suite (unit, live-server, remote-store, browser)
 test: $(VENV)/.installed-test system-deps
@@ -40,7 +40,7 @@ test: $(VENV)/.installed-test system-deps
 
 ## bench: the endpoint and scale benchmarks, side by side with the Oxigraph server
 bench: $(VENV)/.installed-bench
-	@scripts/system-deps wrk
+	@scripts/system-deps wrk virtuoso
 	$(BIN)/python -m bench
 
 lint: $(VENV)/.installed-test
