@@ -21,6 +21,11 @@ DEFAULTS: dict[str, Any] = {
     "ENDPOINT": None,
     "UPDATE_ENDPOINT": None,
     "REMOTE_GRAPH": None,
+    # The remote store's kind (auto: detected from its answers; oxigraph, virtuoso, sparql11), and how its
+    # graphs are checked against their publication record: "checksum" (counts and contents) or "count".
+    "STORE_DIALECT": "auto",
+    "STORE_CHECK": "checksum",
+    "STORE_CHECK_INTERVAL": 300.0,
     # Limits of the public endpoint.
     "QUERY_TIMEOUT": 30.0,
     "MAX_ROWS": 10_000,
