@@ -36,6 +36,7 @@ import pyoxigraph as ox
 from aikg.errors import BadRequest, NotFound
 from aikg.graph.search import resolve
 from aikg.namespaces import PREFIXES, XSD
+from aikg.sparql.values import matching_brace
 from aikg.store import Solutions, Store, Term
 
 KINDS = ("iri", "string", "integer", "year", "boolean", "date")
@@ -177,14 +178,17 @@ class NamedQuery:
                 raise BadRequest(f"Parameter {p.name!r} takes one value; got {len(raw)}.")
             if len(raw) > 100:
                 raise BadRequest(f"Parameter {p.name!r} takes at most 100 values.")
-            values[p.name] = [p.to_term(store, v) for v in raw]
+            # A value given twice is one value: the VALUES block must not repeat rows.
+            values[p.name] = list(dict.fromkeys(p.to_term(store, v) for v in raw))
             texts[p.name] = raw
         return Binding(values, texts, repeats)
 
-    def instantiate(self, binding: Binding) -> str:
+    def instantiate(self, binding: Binding, store: Store | None = None) -> str:
         """Return the query text with the bound parameters written in as VALUES at the top of its WHERE.
 
-        The result is the exact query that gives this answer, runnable at any SPARQL endpoint.
+        The result is the query that gives this answer, runnable at any SPARQL endpoint. For a store whose
+        ``repeat_values`` says so (Virtuoso), :meth:`run` sends it with the block written again at the end
+        of the WHERE, which changes no answer.
         """
         blocks: list[str] = []
         single = {k: v[0] for k, v in binding.values.items() if k not in binding.repeats}
@@ -195,13 +199,15 @@ class NamedQuery:
         for name, terms in binding.values.items():
             if name in binding.repeats:
                 blocks.append(f"VALUES ?{name} {{ {' '.join(_term_sparql(t) for t in terms)} }}")
-        return _insert_after_where(self.text, blocks) if blocks else self.text
+        if not blocks:
+            return self.text
+        return _insert_after_where(self.text, blocks, repeat=bool(store is not None and store.repeat_values))
 
     def run(
         self, store: Store, binding: Binding, *, timeout: float | None = None, limit: int | None = None
     ) -> Solutions:
-        """Run the instantiated query: what runs is exactly what :meth:`instantiate` shows."""
-        result = store.query(self.instantiate(binding), timeout=timeout, limit=limit)
+        """Run the instantiated query: what runs is what :meth:`instantiate` shows (see there)."""
+        result = store.query(self.instantiate(binding, store), timeout=timeout, limit=limit)
         if not isinstance(result, Solutions):
             raise TypeError(f"named query {self.name} is not a SELECT query")
         return result
@@ -230,12 +236,16 @@ _TOKEN = re.compile(
 )
 
 
-def _insert_after_where(text: str, blocks: Sequence[str]) -> str:
-    """Insert lines right after the first '{' outside comments, strings and IRIs: a SELECT's WHERE."""
+def _insert_after_where(text: str, blocks: Sequence[str], *, repeat: bool = False) -> str:
+    """Insert lines right after the first '{' outside comments, strings and IRIs: a SELECT's WHERE
+    (with `repeat`, also right before the '}' that closes it)."""
     for m in _TOKEN.finditer(text):
         if m.lastgroup == "brace":
             at = m.end()
             lines = "".join(f"\n  {b}" for b in blocks)
+            if repeat:
+                close = matching_brace(text, m.start())
+                return text[:at] + lines + text[at:close].rstrip() + lines + "\n" + text[close:]
             return text[:at] + lines + text[at:]
     raise ValueError("query has no WHERE clause")
 

@@ -33,8 +33,10 @@ def values_block(substitutions: Mapping[str, Term]) -> str:
     return f"VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }}"
 
 
-def bind_values(text: str, substitutions: Mapping[str, Term]) -> str:
-    """Bind variables to terms by a VALUES block at the start of the outermost WHERE group.
+def bind_values(text: str, substitutions: Mapping[str, Term], *, repeat: bool = False) -> str:
+    """Bind variables to terms by a VALUES block at the start of the outermost WHERE group (with `repeat`,
+    again at its end, which changes no answer: Virtuoso 7 ignores a variable bound only at the start in
+    the FILTER of an OPTIONAL, and keeps rows that filter removes).
 
     The query text is scanned, not parsed: strings, IRIs and comments are skipped, and braces and
     parentheses are counted, so the group is found whatever the layout. ``CONSTRUCT WHERE { T }`` is
@@ -88,20 +90,24 @@ def bind_values(text: str, substitutions: Mapping[str, Term]) -> str:
         elif c == "{":
             if braces == 0 and parens == 0 and form is not None:
                 if form == "CONSTRUCT" and not saw_where and template_end < 0:
-                    template_end = _matching_brace(text, i)
+                    template_end = matching_brace(text, i)
                     i = template_end + 1
                     continue
                 if form == "CONSTRUCT" and template_end < 0:
-                    close = _matching_brace(text, i)
+                    close = matching_brace(text, i)
                     body = text[i + 1 : close]
                     head = text[:i].rstrip()
                     head = head[: -len("WHERE")] if head.upper().endswith("WHERE") else head
-                    return f"{head} {{{body}}} WHERE {{ {block} {body}}}{text[close + 1:]}"
+                    again = f" {block} " if repeat else ""
+                    return f"{head} {{{body}}} WHERE {{ {block} {body}{again}}}{text[close + 1:]}"
                 if form == "SELECT" and "*" not in projected:
                     # As the embedded store does (pyoxigraph follows SEP-0007): bind only projected variables.
                     missing = [f"?{v}" for v in substitutions if v not in projected]
                     if missing:
                         raise BadQuery(f"Cannot bind parameters: {', '.join(missing)} not in the SELECT projection")
+                if repeat:
+                    close = matching_brace(text, i)
+                    return f"{text[: i + 1]} {block} {text[i + 1:close]} {block} {text[close:]}"
                 return f"{text[: i + 1]} {block} {text[i + 1:]}"
             braces += 1
         i += 1
@@ -140,7 +146,8 @@ def _escaped(text: str, i: int) -> bool:
     return backslashes % 2 == 1
 
 
-def _matching_brace(text: str, i: int) -> int:
+def matching_brace(text: str, i: int) -> int:
+    """Return the index of the '}' that closes the '{' at `i` (comments, strings and IRIs skipped)."""
     depth = 0
     j = i
     while j < len(text):

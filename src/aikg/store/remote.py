@@ -55,7 +55,7 @@ from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from aikg.errors import AikgError, BadQuery, QueryTimeout, StoreInconsistent, StoreTimeout, StoreUnavailable
 from aikg.sparql.query import tokens
-from aikg.sparql.values import bind_values
+from aikg.sparql.values import bind_values, matching_brace
 from aikg.store import Boolean, DatasetInfo, QueryResult, Solutions, Term, Triples
 from aikg.store.dialect import Dialect, detect, named
 from aikg.store.embedded import _position, _syntax_message, materialise
@@ -163,6 +163,11 @@ class RemoteStore:
     # -- the Store interface ---------------------------------------------------------------------
 
     @property
+    def repeat_values(self) -> bool:
+        """Tell whether bound parameters are written again at the end of the WHERE group (the dialect decides)."""
+        return self.dialect.repeat_values
+
+    @property
     def info(self) -> DatasetInfo:
         """Return the published version and date (re-read at most every REFRESH seconds)."""
         return self._current().info
@@ -179,19 +184,35 @@ class RemoteStore:
     ) -> QueryResult:
         """Run a SPARQL query on the endpoint (see :meth:`aikg.store.Store.query`)."""
         if substitutions:
-            text = bind_values(text, substitutions)
-        parts = self._current().parts
+            text = bind_values(text, substitutions, repeat=self.dialect.repeat_values)
+        state = self._current()
         if default_graph is None and named_graphs is None:
-            default_graph = named_graphs = parts
+            default_graph, named_graphs = state.default, state.parts
         elif named_graphs is None:
-            named_graphs = parts
-        fields: list[tuple[str, str]] = [("query", text)]
+            named_graphs = state.parts
+        dialect = self.dialect
+        form = query_form(text)
+        if form == "CONSTRUCT" and dialect.construct_via_select:
+            split = split_construct(text)
+            if split is not None:
+                return self._construct_via_select(split, default_graph, named_graphs, timeout, limit)
+        fields: list[tuple[str, str]] = [("query", dialect.prologue + text)]
         fields += [("default-graph-uri", g) for g in default_graph or ()]
         fields += [("named-graph-uri", g) for g in named_graphs or ()]
-        accept = GRAPH_ACCEPT if query_form(text) in ("CONSTRUCT", "DESCRIBE") else RESULTS_ACCEPT
+        accept = GRAPH_ACCEPT if form in ("CONSTRUCT", "DESCRIBE") else RESULTS_ACCEPT
         limit_s = timeout or self.timeout
         response = self._post(self.endpoint, fields, accept, limit_s, text)
         return self._read(response, limit, limit_s)
+
+    def _construct_via_select(
+        self, split: tuple[str, str, str], default_graph: Sequence[str] | None, named_graphs: Sequence[str] | None,
+        timeout: float | None, limit: int | None,
+    ) -> Triples:
+        """Run a CONSTRUCT as SELECT * on the store, then instantiate its template here (see the dialect)."""
+        prologue, template, select = split
+        rows = self.query(select, default_graph=default_graph, named_graphs=named_graphs, timeout=timeout)
+        assert isinstance(rows, Solutions)
+        return instantiate_template(prologue, template, rows, limit)
 
     def quads(self) -> Iterator[ox.Quad]:
         """Stream every quad of the dataset, one CONSTRUCT per named graph (constant memory)."""
@@ -252,6 +273,8 @@ class RemoteStore:
     def _verify(self, record: Record, parts: Sequence[str]) -> StoreInconsistent | None:
         """Compare the served graphs with the record; return the problem found, if any (and log it)."""
         expected = {p.name: p for p in record.parts if p.name in parts}
+        if record.union is not None and len(parts) > 1:
+            expected[record.union.name] = record.union
         if not expected:
             return None  # REMOTE_GRAPH names a graph the record does not describe: nothing to compare
         began = time.perf_counter()
@@ -315,13 +338,27 @@ class RemoteStore:
 
     def _graph_triples(self, name: str) -> Iterator[ox.Triple]:
         """Stream the triples of one named graph, as the embedded store would give them."""
-        text = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"
-        response = self._post(self.endpoint, [("query", text)], "application/n-triples", self.timeout, text)
         dialect = self.dialect
+        if dialect.construct_via_select:
+            text = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"
+            accept = "application/sparql-results+json"
+        else:
+            text = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"
+            accept = "application/n-triples"
+        response = self._post(self.endpoint, [("query", text)], accept, self.timeout, text)
         try:
             media = _media(response)
-            for quad in ox.parse(_io(response), _GRAPH_TYPES.get(media, ox.RdfFormat.N_TRIPLES)):
-                yield _triple(quad.triple, dialect)
+            if media in _RESULT_TYPES:
+                body = _io(response)
+                if dialect.blank_prefix and media.endswith("json"):
+                    body = cast(IO[bytes], _Replacing(body, *_VIRTUOSO_BLANK))
+                solutions = ox.parse_query_results(body, _RESULT_TYPES[media])
+                assert isinstance(solutions, ox.QuerySolutions)
+                for row in solutions:
+                    yield _triple(ox.Triple(row[0], row[1], row[2]), dialect)  # type: ignore[arg-type]
+            else:
+                for quad in ox.parse(_io(response), _GRAPH_TYPES.get(media, ox.RdfFormat.N_TRIPLES)):
+                    yield _triple(quad.triple, dialect)
         except SyntaxError as e:
             log.warning("the store at %s sent a graph that does not parse: %s", self.endpoint, e)
             raise StoreUnavailable("The store sent data that does not parse.") from None
@@ -432,6 +469,62 @@ class RemoteStore:
         self._down_until = time.monotonic() + BREAK
 
 
+def split_construct(text: str) -> tuple[str, str, str] | None:
+    """Split a CONSTRUCT into its prologue, its template and the same query as SELECT * (None if it cannot be)."""
+    toks = list(tokens(text))
+    at = next((i for i, t in enumerate(toks) if t.keyword == "CONSTRUCT"), None)
+    if at is None or at + 1 >= len(toks):
+        return None
+    if any(t.keyword in ("GROUP", "HAVING") for t in toks[at:]):
+        return None  # SELECT * cannot group: such a CONSTRUCT goes to the store as written
+    prologue = text[: toks[at].start]
+    nxt = toks[at + 1]
+    if nxt.text == "{":
+        close = matching_brace(text, nxt.start)
+        template = text[nxt.start + 1 : close]
+        return prologue, template, f"{prologue}SELECT *{text[close + 1:]}"
+    where = next((t for t in toks[at + 1:] if t.text == "{"), None)
+    if where is None:
+        return None
+    close = matching_brace(text, where.start)
+    # CONSTRUCT WHERE { T }: the template is the pattern itself.
+    return prologue, text[where.start + 1 : close], f"{prologue}SELECT *{text[toks[at].end:]}"
+
+
+_BLANK_IRI = "urn:x-aikg-blank:"
+
+
+def instantiate_template(prologue: str, template: str, rows: Solutions, limit: int | None) -> Triples:
+    """Build the triples of a CONSTRUCT template from the rows of its pattern, with the embedded engine."""
+    def cell(term: Term | None) -> str:
+        if term is None:
+            return "UNDEF"
+        if isinstance(term, ox.BlankNode):  # VALUES cannot hold blank nodes: carry them as IRIs
+            return f"<{_BLANK_IRI}{term.value}>"
+        return str(term)
+
+    names = " ".join(f"?{v}" for v in rows.variables)
+    data = " ".join("(" + " ".join(cell(t) for t in row) + ")" for row in rows.rows)
+    text = f"{prologue}CONSTRUCT {{{template}}} WHERE {{ VALUES ({names}) {{ {data} }} }}"
+    out: list[ox.Triple] = []
+    truncated = rows.truncated
+    built = _EMPTY.query(text)
+    assert isinstance(built, ox.QueryTriples)
+    for triple in built:
+        if limit is not None and len(out) >= limit:
+            truncated = True
+            break
+        s, o = _unblank(triple.subject), _unblank(triple.object)
+        out.append(ox.Triple(s, triple.predicate, o))  # type: ignore[arg-type]
+    return Triples(out, truncated)
+
+
+def _unblank(term: Any) -> Any:
+    if isinstance(term, ox.NamedNode) and term.value.startswith(_BLANK_IRI):
+        return ox.BlankNode(term.value[len(_BLANK_IRI):])
+    return term
+
+
 def query_form(text: str) -> str:
     """Return the form of a query (SELECT, ASK, CONSTRUCT, DESCRIBE), reading past its prologue."""
     for tok in tokens(text):
@@ -446,7 +539,7 @@ def query_form(text: str) -> str:
 class _State:
     """What the store serves now: the version, its graphs, and the problem found by the last check."""
 
-    __slots__ = ("info_or_none", "parts", "problem", "refresh", "checked", "record", "interval")
+    __slots__ = ("info_or_none", "parts", "default", "problem", "refresh", "checked", "record")
 
     def __init__(
         self, info: DatasetInfo | None, parts: list[str], *, problem: StoreInconsistent | None = None,
@@ -454,6 +547,9 @@ class _State:
     ) -> None:
         self.info_or_none = info
         self.parts = parts
+        # The default graph: the union graph where the record names one, else the graphs themselves.
+        union = record.union if record is not None else None
+        self.default = [union.name] if union is not None and len(parts) > 1 else parts
         self.problem = problem
         self.refresh = RECHECK if problem is not None else refresh
         self.checked = checked

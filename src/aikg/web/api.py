@@ -112,8 +112,9 @@ def named_query(name: str) -> Response:
     query = cat.shipped().get(name)
     fmt = _answer_format(query)
     if fmt is RQ:
-        binding = query.bind(get_store(), _given(request.args))
-        return _cacheable(Response(query.instantiate(binding), content_type="application/sparql-query; charset=utf-8"))
+        store = get_store()
+        text = query.instantiate(query.bind(store, _given(request.args)))
+        return _cacheable(Response(text, content_type="application/sparql-query; charset=utf-8"))
     query, binding, result = run_named(name, _given(request.args))
     if fmt is JSON:
         return _cacheable(jsonify(cat.answer_json(query, binding, result)))
