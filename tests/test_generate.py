@@ -198,8 +198,15 @@ def test_every_shipped_named_query_finds_data(store):
 
     from aikg.graph.catalogue import shipped
 
-    catalogue = shipped()
-    assert len(catalogue) > 0
+    import re
+    from pathlib import Path
+
+    # The generator makes graphs shaped like the curated history; the questions about Epoch AI's figures (those
+    # using a term of ontology/aikg-models.ttl) are checked on the shipped data in test_competency.py.
+    models = (Path(__file__).parent.parent / "ontology" / "aikg-models.ttl").read_text(encoding="utf-8")
+    epoch_terms = set(re.findall(r"^aikg:(\w+) a owl:(?:Object|Datatype)Property", models, flags=re.M))
+    catalogue = [q for q in shipped() if not any(f"aikg:{t}" in q.text for t in epoch_terms)]
+    assert 0 < len(catalogue) < len(shipped())
     empty = []
     for query in catalogue:
         required = [p for p in query.parameters if p.required]
