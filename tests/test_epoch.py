@@ -187,7 +187,8 @@ def test_a_curated_model_is_one_resource_with_curated_facts_and_epochs_figures(f
           ?m aikg:notabilityCriterion ?c ; aikg:publicationDate ?date .
           {{ ?m rdfs:label "{name}"@en }} UNION {{ ?m skos:altLabel "{name}"@en }} UNION {{ VALUES ?m {{ <{iri}> }} }}
           OPTIONAL {{ GRAPH <{GRAPH}milestones> {{ ?m dcterms:description ?description }} }}
-          OPTIONAL {{ GRAPH <{GRAPH}milestones> {{ ?m aikg:paper|aikg:releaseDate|aikg:versionOf|dcterms:isVersionOf ?paper }} }}
+          OPTIONAL {{ GRAPH <{GRAPH}milestones> {{
+            ?m aikg:paper|aikg:releaseDate|aikg:versionOf|dcterms:isVersionOf ?paper }} }}
         }}""")
     assert {r["m"] for r in got} == {iri}, "the Epoch row and the curated model must be one resource"
     assert all(r.get("description") for r in got), "the curated description is on the same resource"
