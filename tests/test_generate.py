@@ -195,11 +195,10 @@ def _busiest(store, class_iri: str, n: int = 4) -> list[str]:
 
 def test_every_shipped_named_query_finds_data(store):
     import itertools
-
-    from aikg.graph.catalogue import shipped
-
     import re
     from pathlib import Path
+
+    from aikg.graph.catalogue import shipped
 
     # The generator makes graphs shaped like the curated history; the questions about Epoch AI's figures (those
     # using a term of ontology/aikg-models.ttl) are checked on the shipped data in test_competency.py.
