@@ -19,7 +19,7 @@ import pyoxigraph as ox
 
 from aikg.graph.document import Gathered, gather, rows_about
 from aikg.graph.labels import When, date_of, fallback_label, labels_of, literal_text
-from aikg.namespaces import DCTERMS, INFERRED_GRAPH, ONTOLOGY, RDF, RDFS, SKOS, sparql_prologue
+from aikg.namespaces import DCTERMS, INFERRED_GRAPH, ONTOLOGY, RDF, RDFS, SKOS, XSD, sparql_prologue
 from aikg.namespaces import curie as _curie
 from aikg.store import Solutions, Store, Term
 
@@ -31,8 +31,8 @@ _TYPE = RDF + "type"
 _FIRST = RDF + "first"
 _REST = RDF + "rest"
 _NIL = RDF + "nil"
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
+_XSD_STRING = XSD + "string"
+XSD_DOUBLE = XSD + "double"
 _LANG_STRING = RDF + "langString"
 
 # Facts shown in their own fields of a Description, not among `out`.

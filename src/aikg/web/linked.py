@@ -45,7 +45,7 @@ from aikg.graph.ontology_doc import jsonld_context, ontology_doc, ontology_tripl
 from aikg.graph.profile import profile
 from aikg.graph.search import find
 from aikg.graph.void import statistics, void_triples
-from aikg.namespaces import ONTOLOGY, curie
+from aikg.namespaces import ONTOLOGY, RDF, XSD, curie
 from aikg.sparql.formats import GRAPH_FORMATS, HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format, by_name, negotiate
 from aikg.web.http import absolute_url, cacheable, get_settings, get_store, int_arg, iri_for, not_modified, public_url
 
@@ -144,11 +144,11 @@ def graph_body(triples: list[ox.Triple], fmt: Format) -> bytes:
     return json.dumps(compacted, ensure_ascii=False, indent=1).encode()
 
 
-_RDF_FIRST = "http://www.w3.org/1999/02/22-rdf-syntax-ns#first"
-_RDF_REST = "http://www.w3.org/1999/02/22-rdf-syntax-ns#rest"
-_RDF_NIL = "http://www.w3.org/1999/02/22-rdf-syntax-ns#nil"
-_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_RDF_FIRST = RDF + "first"
+_RDF_REST = RDF + "rest"
+_RDF_NIL = RDF + "nil"
+_RDF_TYPE = RDF + "type"
+_XSD_STRING = XSD + "string"
 
 
 def _jsonld_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> dict[str, str]:
