@@ -26,7 +26,7 @@ from aikg.graph.search import find, normalise, resolve
 from aikg.graph.search import index as search_index
 from aikg.namespaces import ONTOLOGY, PREFIXES, XSD, curie
 from aikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS
-from aikg.sparql.query import analyse, fold_prologue, with_prefixes
+from aikg.sparql.query import fold_prologue, with_prefixes
 from aikg.store import Boolean, QueryResult, Solutions, Store, Triples
 from aikg.web.http import cacheable, get_settings, get_store, href, int_arg, uncacheable
 from aikg.web.layout import draw
@@ -373,8 +373,10 @@ def query_page() -> Response:
         error=error, examples=_examples(store), formats=_download_formats(result), took=took, prefixes=PREFIXES,
     )
     response = make_response(page, error.status_code if error else 200)
-    if result is not None and ran and analyse(ran).volatile:  # analysed (and cached) by run_query already
-        uncacheable(response)  # the answer shown (NOW(), RAND(), ...) is another on every run
+    if ran is not None:
+        # The page shows how long this run took, and a volatile answer (NOW(), RAND(), ...) is another on
+        # every run: no shared cache may keep one run's page for the next reader.
+        uncacheable(response)
     return response
 
 
