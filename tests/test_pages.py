@@ -112,6 +112,28 @@ def test_explore_draws_svg_and_lists_every_link(client):
     assert "<title>Test AlphaGo — produced by → Test DeepMind</title>" in text
 
 
+def test_explore_lists_the_centres_links_then_a_sample_further_out(full_app, full_client):
+    from aikg.graph import paths
+    from aikg.web.http import get_store
+    from aikg.web.pages import MOST_FAR, MOST_NEAR, _edge_groups
+
+    store = get_store(full_app)
+    hood = paths.neighbourhood(store, R + "DeepMind", 2)
+    groups = _edge_groups(hood)
+    assert sum(g["count"] for g in groups) == len(hood.edges)
+    for g in groups:
+        members = [e for e in hood.edges if e.property == g["property"]
+                   and (R + "DeepMind" in (e.subject, e.object)) == (g["ring"] == 1)]
+        members.sort(key=lambda e: (hood.label(e.subject).casefold(), hood.label(e.object).casefold(),
+                                    e.subject, e.object))
+        assert g["count"] == len(members)
+        assert g["edges"] == members[: MOST_NEAR if g["ring"] == 1 else MOST_FAR]
+    assert [g["ring"] for g in groups] == sorted(g["ring"] for g in groups) and {1, 2} <= {g["ring"] for g in groups}
+    page, _ = get(full_client, "/explore?iri=" + R + "DeepMind&hops=2")
+    assert ("To and from DeepMind" in [h for _, h in page.headings]
+            and "Two links away" in [h for _, h in page.headings])
+
+
 def test_explore_accepts_a_label_and_rejects_bad_input(client):
     _, text = get(client, "/explore?iri=Test+Google&hops=2")
     assert "Around <a" in text and "Test DQN" in text

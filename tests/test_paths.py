@@ -6,6 +6,8 @@ import pyoxigraph as ox
 import pytest
 
 from aikg.graph import paths
+from aikg.graph.labels import fallback_label
+from aikg.graph.search import index
 from aikg.namespaces import ONTOLOGY
 from aikg.store import Boolean, Solutions
 from aikg.web.http import get_store
@@ -131,3 +133,66 @@ def test_shipped_sutskever_to_alphago(full_app):
     assert hops(by_paper) == [(A + "author", False), (A + "paper", False)]
     assert len(found) == 10
     assert ox.NamedNode(R + "AlphaGo_paper")  # a real IRI of the graph
+
+
+def by_queries(store, iri, hops):
+    """Walk a neighbourhood the slow way: one batched expansion query per hop, nothing cached."""
+    depth, edges, frontier = {iri: 0}, set(), [iri]
+    for level in range(1, hops + 1):
+        found = paths.expand(store, frontier)
+        nxt = []
+        for n in frontier:
+            for e in found[n]:
+                edges.add(e)
+                if e.other(n) not in depth:
+                    depth[e.other(n)] = level
+                    nxt.append(e.other(n))
+        frontier = nxt
+    return depth, edges
+
+
+def resources(store):
+    result = store.query("SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) }")
+    return sorted(row[0].value for row in result.rows)
+
+
+def test_the_indexed_neighbourhood_is_the_one_the_queries_find(store):
+    for iri in resources(store):
+        for n in (1, 2):
+            hood = paths.neighbourhood(store, iri, n)
+            depth, edges = by_queries(store, iri, n)
+            assert hood.depth == depth and set(hood.vertices) == set(depth), iri
+            assert set(hood.edges) == edges and len(hood.edges) == len(edges), iri
+            assert {v: hood.vertices[v].depth for v in hood.vertices} == depth
+
+
+def test_the_index_gives_way_to_queries_on_a_large_graph_or_an_exclusion(store, monkeypatch):
+    paths._adjacency.clear()
+    monkeypatch.setattr(paths, "INDEX_MAX", 3)
+    try:
+        assert paths._adjacency(store) is None
+        hood = paths.neighbourhood(store, R + "Test_DeepMind", 2)
+        assert (hood.depth, set(hood.edges)) == by_queries(store, R + "Test_DeepMind", 2)
+    finally:
+        paths._adjacency.clear()
+    excluded = paths.neighbourhood(store, R + "Test_DQN", 1, exclude=[A + "introduces"])
+    assert set(excluded.edges) == paths.expand(store, [R + "Test_DQN"], frozenset({A + "introduces"}))[R + "Test_DQN"]
+    assert all(e.property != A + "introduces" for e in excluded.edges)
+
+
+def test_shipped_hubs_neighbourhoods_are_the_ones_the_queries_find(full_app):
+    store = get_store(full_app)
+    # The organisations the issue names, and the resource most linked to by others (a country or a metric).
+    busiest = store.query(f"""SELECT ?o (COUNT(*) AS ?c) WHERE {{ ?s ?p ?o FILTER(isIRI(?o) &&
+        STRSTARTS(STR(?o), "{R}") && STRSTARTS(STR(?p), "{A}")) }} GROUP BY ?o ORDER BY DESC(?c) LIMIT 1""")
+    hubs = [R + "DeepMind", R + "Google", R + "OpenAI", busiest.rows[0][0].value]
+    idx = index(store)
+    for iri in hubs:
+        for n in (1, 2):
+            hood = paths.neighbourhood(store, iri, n)
+            depth, edges = by_queries(store, iri, n)
+            assert hood.depth == depth and set(hood.edges) == edges, (iri, n)
+            assert len(depth) > (100 if n == 2 else 20)  # a hub, not an empty walk
+            some = sorted(depth)[:300]
+            assert {v: hood.label(v) for v in some} == {v: idx.entries[v].label if v in idx.entries
+                                                         else fallback_label(v) for v in some}

@@ -6,9 +6,11 @@ copies of our own properties. Entailed duplicates collapse into one edge: an inv
 becomes its declared partner read backwards (``author``), and a super-property (``uses``) is dropped where
 its sub-property (``introduces``) already links the same two resources.
 
-Expansion is breadth-first with one batched query per frontier (``VALUES ?n { ... }``), so it works the
-same on the embedded store and on a remote endpoint, and the number of queries grows with the number of
-hops, not with the number of resources.
+Path finding expands breadth-first with one batched query per frontier (``VALUES ?n { ... }``), so it works
+the same on the embedded store and on a remote endpoint, and the number of queries grows with the number of
+hops, not with the number of resources. Neighbourhoods walk an index of every story edge built once per data
+version (one query), so a hub's two-hop view costs no query at all; past ``INDEX_MAX`` edges they expand by
+queries too.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import NamedTuple
 
 import pyoxigraph as ox
 
@@ -38,6 +42,9 @@ BROADER = SKOS + "broader"
 MAX_LENGTH = 6
 #: Frontiers larger than this are sent in several queries, to keep each VALUES block small.
 _CHUNK = 300
+#: Edges of the story graph held in memory, per data version, for neighbourhoods; a larger graph is walked by
+#: one query per hop instead (the shipped graph has about 30k).
+INDEX_MAX = 300_000
 #: Paths of one length enumerated before ranking; beyond this the rest are not looked at.
 _MAX_CANDIDATES = 5000
 
@@ -45,9 +52,11 @@ _PROLOGUE = sparql_prologue()
 _SAFE_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
-@dataclass(frozen=True)
-class Edge:
+class Edge(NamedTuple):
     """One link as the data states it: subject, property, object (all IRIs)."""
+
+    # A named tuple rather than a frozen dataclass: a two-hop neighbourhood of a hub hashes tens of
+    # thousands of edges, and a tuple's hash is computed in C.
 
     subject: str
     property: str
@@ -93,15 +102,49 @@ class Path:
         return len(self.steps)
 
 
+class _Labelled(Mapping[str, Vertex]):
+    """The resources of a neighbourhood by IRI, each labelled when first asked for: a two-hop view of a hub
+    reaches thousands of resources, and a page shows a few hundred of them."""
+
+    def __init__(self, store: Store, depth: dict[str, int]) -> None:
+        self._store = store
+        self._memo = _vertices(store)
+        self._depth = depth
+
+    def __getitem__(self, iri: str) -> Vertex:
+        return _vertex(self._store, self._memo, iri, self._depth[iri])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._depth)
+
+    def __len__(self) -> int:
+        return len(self._depth)
+
+    def __contains__(self, iri: object) -> bool:
+        return iri in self._depth
+
+    def label(self, iri: str) -> str:
+        """Return a resource's label without building its vertex."""
+        return _vertex(self._store, self._memo, iri, 0).label
+
+
 @dataclass
 class Neighbourhood:
     """The resources within some hops of a centre, and the edges among them."""
 
     centre: Vertex
     hops: int
-    vertices: dict[str, Vertex] = field(default_factory=dict)
+    vertices: Mapping[str, Vertex] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
     property_labels: dict[str, str] = field(default_factory=dict)
+    #: How many links from the centre each resource is (the keys of `vertices`).
+    depth: dict[str, int] = field(default_factory=dict)
+
+    def label(self, iri: str) -> str:
+        """Return the label of a resource of the neighbourhood."""
+        if isinstance(self.vertices, _Labelled):
+            return self.vertices.label(iri)
+        return self.vertices[iri].label
 
 
 # --------------------------------------------------------------------------------------------------
@@ -181,6 +224,59 @@ _EXPAND = _PROLOGUE + """SELECT DISTINCT ?s ?p ?o WHERE {
 }"""
 
 
+_EVERY_EDGE = _PROLOGUE + """SELECT DISTINCT ?s ?p ?o WHERE {
+  ?s ?p ?o .
+  FILTER(isIRI(?s) && isIRI(?o) && (STRSTARTS(STR(?p), "%s") || ?p = skos:broader) && ?s != ?o)
+} LIMIT %d"""
+
+
+@dataclass(frozen=True)
+class _Adjacency:
+    """Every edge of the story graph, by each of its two ends (super-property duplicates dropped)."""
+
+    edges: dict[str, tuple[Edge, ...]]
+
+
+@per_version
+def _adjacency(store: Store) -> _Adjacency | None:
+    """Return the whole story graph's edges by resource, once per data version; None past `INDEX_MAX` edges.
+
+    A neighbourhood of a hub (an organisation with hundreds of models, a country) is then walked in memory
+    rather than by a query per hop that returns thousands of rows; a graph too large to hold this way is
+    walked with :func:`expand` instead.
+    """
+    model = _model(store)
+    result = store.query(_EVERY_EDGE % (ONTOLOGY, INDEX_MAX + 1))
+    assert isinstance(result, Solutions)
+    if len(result.rows) > INDEX_MAX:
+        return None
+    names: dict[str, str] = {}  # one string per IRI, however many edges name it
+    edges: set[Edge] = set()
+    for s, p, o in result.rows:
+        if s is None or p is None or o is None or not _allowed(p.value, frozenset()):
+            continue
+        s_, p_, o_ = (names.setdefault(t.value, t.value) for t in (s, p, o))
+        edges.add(_normalise(model, s_, p_, o_))
+    by_end: dict[str, list[Edge]] = defaultdict(list)
+    for e in _drop_supers(model, edges):
+        by_end[e.subject].append(e)
+        by_end[e.object].append(e)
+    return _Adjacency({n: tuple(es) for n, es in by_end.items()})
+
+
+def edges_of(
+    store: Store, frontier: Sequence[str], exclude: frozenset[str] = frozenset()
+) -> Mapping[str, Collection[Edge]]:
+    """Return the edges of each resource in `frontier` (a resource without any may be missing): from the
+    per-version index, else by :func:`expand`."""
+    # The index drops entailed duplicates before anything is excluded; expand excludes first, so an
+    # exclusion (a property left out on purpose) is served by expand, which defines the answer.
+    adjacency = None if exclude else _adjacency(store)
+    if adjacency is None:
+        return expand(store, frontier, exclude)
+    return adjacency.edges
+
+
 def expand(store: Store, frontier: Sequence[str], exclude: frozenset[str] = frozenset()) -> dict[str, set[Edge]]:
     """Return the edges of each resource in `frontier`, in batched queries (one per frontier)."""
     model = _model(store)
@@ -208,14 +304,29 @@ def expand(store: Store, frontier: Sequence[str], exclude: frozenset[str] = froz
 # --------------------------------------------------------------------------------------------------
 
 
+@per_version
+def _vertices(store: Store) -> dict[str, Vertex]:
+    """Return the memo of labelled resources (at depth 0) for one data version, filled as they are asked for."""
+    return {}
+
+
 def vertex(store: Store, iri: str, depth: int = 0) -> Vertex:
     """Return a resource with its label and most specific type, from the search index."""
-    idx = index(store)
-    entry = idx.entries.get(iri)
-    if entry is None:
-        return Vertex(iri, fallback_label(iri), None, depth)
-    types = idx.specific_types(entry)
-    return Vertex(iri, entry.label, types[0].label if types else None, depth, entry.kind)
+    return _vertex(store, _vertices(store), iri, depth)
+
+
+def _vertex(store: Store, memo: dict[str, Vertex], iri: str, depth: int) -> Vertex:
+    found = memo.get(iri)
+    if found is None:
+        idx = index(store)
+        entry = idx.entries.get(iri)
+        if entry is None:
+            found = Vertex(iri, fallback_label(iri))
+        else:
+            types = idx.specific_types(entry)
+            found = Vertex(iri, entry.label, types[0].label if types else None, 0, entry.kind)
+        memo[iri] = found  # one key's store is atomic: two requests at worst label the same resource twice
+    return found if depth == 0 else Vertex(found.iri, found.label, found.type, depth, found.kind)
 
 
 def property_label(store: Store, iri: str) -> str:
@@ -240,19 +351,21 @@ def neighbourhood(store: Store, iri: str, hops: int = 1, *, exclude: Iterable[st
     edges: set[Edge] = set()
     frontier = [iri]
     for level in range(1, hops + 1):
-        adjacency = expand(store, frontier, skip)
+        adjacency = edges_of(store, frontier, skip)
         nxt: list[str] = []
         for n in frontier:
-            for e in adjacency[n]:
-                edges.add(e)
-                other = e.other(n)
+            near = adjacency.get(n, ())
+            edges.update(near)
+            for e in near:
+                other = e.object if e.subject == n else e.subject
                 if other not in depth:
                     depth[other] = level
                     nxt.append(other)
         frontier = nxt
     hood = Neighbourhood(vertex(store, iri), hops)
-    hood.vertices = {n: vertex(store, n, d) for n, d in depth.items()}
-    hood.edges = sorted(edges, key=lambda e: (e.property, e.subject, e.object))
+    hood.vertices = _Labelled(store, depth)
+    hood.depth = depth
+    hood.edges = sorted(edges, key=itemgetter(1, 0, 2))  # by property, subject, object
     hood.property_labels = {p: property_label(store, p) for p in {e.property for e in edges}}
     return hood
 
@@ -416,6 +529,6 @@ def path_sparql(vertices: Sequence[Vertex], steps: Sequence[Step]) -> str:
 
 
 __all__ = [
-    "BROADER", "HUBS", "MAX_LENGTH", "NOISE", "Edge", "Neighbourhood", "Path", "Step", "Vertex",
-    "expand", "find_paths", "neighbourhood", "path_sparql", "property_label", "vertex",
+    "BROADER", "HUBS", "INDEX_MAX", "MAX_LENGTH", "NOISE", "Edge", "Neighbourhood", "Path", "Step", "Vertex",
+    "edges_of", "expand", "find_paths", "neighbourhood", "path_sparql", "property_label", "vertex",
 ]

@@ -151,7 +151,7 @@ def draw(hood: Neighbourhood, max_rows: int = MAX_ROWS, max_group: int = MAX_GRO
     """Lay a neighbourhood out in columns (see the module's docstring)."""
     centre = hood.centre.iri
     labels = hood.property_labels
-    two = hood.hops == 2 and any(v.depth == 2 for v in hood.vertices.values())
+    two = hood.hops == 2 and any(d == 2 for d in hood.depth.values())
     columns = 5 if two else 3
     w = (NARROW if two else WIDE)[0]
 
@@ -161,7 +161,7 @@ def draw(hood: Neighbourhood, max_rows: int = MAX_ROWS, max_group: int = MAX_GRO
     options: dict[str, list[tuple[int, str]]] = defaultdict(list)
     sizes: dict[tuple[int, str], int] = defaultdict(int)
     for e in hood.edges:
-        if centre not in (e.subject, e.object) or e.subject == e.object or e.other(centre) not in hood.vertices:
+        if centre not in (e.subject, e.object) or e.subject == e.object or e.other(centre) not in hood.depth:
             continue
         key = (-1 if e.object == centre else 1, e.property)
         options[e.other(centre)].append(key)
@@ -209,7 +209,7 @@ def draw(hood: Neighbourhood, max_rows: int = MAX_ROWS, max_group: int = MAX_GRO
         links: dict[str, list[Edge]] = defaultdict(list)
         for e in hood.edges:
             for near, far in ((e.subject, e.object), (e.object, e.subject)):
-                if near in boxes and hood.vertices.get(far) and hood.vertices[far].depth == 2:
+                if near in boxes and hood.depth.get(far) == 2:
                     parents[far].append(boxes[near])
                     links[far].append(e)
         outer: dict[int, list[tuple[float, str]]] = {-2: [], 2: []}
@@ -221,7 +221,7 @@ def draw(hood: Neighbourhood, max_rows: int = MAX_ROWS, max_group: int = MAX_GRO
             ys = [b.y for b in nearby if (b.column > 0) == (column > 0)]
             outer[column].append((sum(ys) / len(ys), far))
         for column, candidates in outer.items():
-            ranked = sorted(candidates, key=lambda m: (-len(parents[m[1]]), hood.vertices[m[1]].label.casefold()))
+            ranked = sorted(candidates, key=lambda m: (-len(parents[m[1]]), hood.label(m[1]).casefold()))
             keep = {far for _, far in ranked[:max_outer]}
             drawing.hidden += len(candidates) - len(keep)
             x = _x(column, columns)
@@ -231,7 +231,7 @@ def draw(hood: Neighbourhood, max_rows: int = MAX_ROWS, max_group: int = MAX_GRO
                 boxes[far] = Box(v.iri, v.label, _shorten(v.label, w), v.kind, v.type, 2, column, x, y, w)
                 y += ROW
             tallest = max(tallest, y)
-        drawing.hidden += sum(1 for v in hood.vertices.values() if v.depth == 2 and v.iri not in parents)
+        drawing.hidden += sum(1 for n, d in hood.depth.items() if d == 2 and n not in parents)
 
     height = max(tallest + MARGIN, 3 * ROW + 2 * MARGIN)
     middle = _x(0, columns)

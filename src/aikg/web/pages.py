@@ -7,6 +7,7 @@ renders a template; the pages work without JavaScript, which only adds autocompl
 from __future__ import annotations
 
 import contextlib
+import heapq
 import re
 import time
 from typing import Any
@@ -281,16 +282,29 @@ def explore_page() -> tuple[str, int]:
     return page, 400 if error else 200
 
 
+#: Links listed under the drawing per property: all a reader scans of the centre's own, a sample further out.
+MOST_NEAR, MOST_FAR = 100, 10
+
+
 def _edge_groups(hood: paths.Neighbourhood) -> list[dict[str, Any]]:
-    """Group a neighbourhood's links by property for the list under the drawing."""
-    groups: dict[str, list[paths.Edge]] = {}
+    """Group a neighbourhood's links by ring (the centre's own, then further out) and property, for the list
+    under the drawing; each group keeps its first links by label and the count of all of them."""
+    centre = hood.centre.iri
+    groups: dict[tuple[int, str], list[paths.Edge]] = {}
     for e in hood.edges:
-        groups.setdefault(e.property, []).append(e)
+        groups.setdefault((1 if centre in (e.subject, e.object) else 2, e.property), []).append(e)
+    label = hood.label
+
+    def by_label(e: paths.Edge) -> tuple[str, str, str, str]:
+        return (label(e.subject).casefold(), label(e.object).casefold(), e.subject, e.object)
+
     out: list[dict[str, Any]] = []
-    for p, edges in groups.items():
-        edges.sort(key=lambda e: (hood.vertices[e.subject].label.casefold(), hood.vertices[e.object].label.casefold()))
-        out.append({"property": p, "label": hood.property_labels.get(p, p), "edges": edges})
-    out.sort(key=lambda g: (g["label"].casefold(), g["property"]))
+    for (ring, p), edges in groups.items():
+        most = MOST_NEAR if ring == 1 else MOST_FAR
+        shown = heapq.nsmallest(most, edges, key=by_label)
+        out.append({"ring": ring, "property": p, "label": hood.property_labels.get(p, p), "edges": shown,
+                    "count": len(edges)})
+    out.sort(key=lambda g: (g["ring"], g["label"].casefold(), g["property"]))
     return out
 
 
