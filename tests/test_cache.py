@@ -56,3 +56,30 @@ def test_a_store_that_cannot_say_its_version_has_nothing_cached():
         return store.info.version
 
     assert FakeVersioned("dead") not in version
+
+
+def test_one_build_per_key_and_other_keys_go_ahead():
+    import threading
+
+    release, started = threading.Event(), threading.Event()
+    calls = []
+
+    @per_version
+    def slow(store, n):
+        calls.append(n)
+        if n == 1:
+            started.set()
+            assert release.wait(10)
+        return n * 10
+
+    store = FakeVersioned("v1")
+    got = []
+    first = [threading.Thread(target=lambda: got.append(slow(store, 1))) for _ in range(3)]
+    for t in first:
+        t.start()
+    assert started.wait(10)
+    assert slow(store, 2) == 20  # another key is not held up by the build in progress
+    release.set()
+    for t in first:
+        t.join(10)
+    assert got == [10, 10, 10] and calls.count(1) == 1 and calls.count(2) == 1

@@ -163,3 +163,42 @@ def test_unknown_query_is_not_found():
     with pytest.raises(NotFound) as info:
         cat.shipped().get("no-such-query")
     assert "produced-by" in info.value.details["queries"]
+
+
+class CountingStore:
+    """The real store, counting the queries that reach it."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.texts: list[str] = []
+
+    @property
+    def info(self):
+        return self.inner.info
+
+    def query(self, text, **kwargs):
+        self.texts.append(text)
+        return self.inner.query(text, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+def test_answers_are_kept_per_version_and_are_what_a_run_gives(full_app):
+    from aikg.web.http import get_store
+
+    store = CountingStore(get_store(full_app))
+    query = cat.shipped().get("prolific-authors")
+    cat._answer.clear()  # what other tests asked is not counted here
+    seen = set()
+    for given in ({}, {"min_models": ["3"]}, {"from": ["2012"], "to": ["2017"]}, {"min_models": ["3"]}):
+        binding = query.bind(store, given)
+        fresh = query.run(store.inner, binding)  # not through the memo
+        before = len(store.texts)
+        kept = cat.answer(store, query, binding)
+        key = query.instantiate(binding)
+        assert len(store.texts) - before == (0 if key in seen else 1)  # asked again: no query
+        assert kept.variables == fresh.variables and kept.rows == fresh.rows and kept.rows
+        seen.add(key)
+    assert len(cat.answer(store, query, query.bind(store, {"min_models": ["3"]})).rows) > len(
+        cat.answer(store, query, query.bind(store, {})).rows)

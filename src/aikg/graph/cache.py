@@ -31,7 +31,8 @@ class PerVersion(Generic[P, T]):
         self.fn = fn
         self.size = size
         self._entries: OrderedDict[tuple[Hashable, ...], T] = OrderedDict()
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the two dicts, never held while building
+        self._building: dict[tuple[Hashable, ...], threading.Lock] = {}
         functools.update_wrapper(self, fn)
 
     def __call__(self, store: Store, *args: P.args, **kwargs: P.kwargs) -> T:
@@ -40,15 +41,23 @@ class PerVersion(Generic[P, T]):
             return self._entries[key]
         except KeyError:
             pass
-        # One build per key at a time: concurrent first requests wait for it rather than all computing it.
+        # One build per key at a time: concurrent first requests for a key wait for it rather than all
+        # computing it, while requests for other keys (another named query, another class) go ahead.
         with self._lock:
-            if key in self._entries:
-                return self._entries[key]
-            value = self.fn(store, *args, **kwargs)
-            self._entries[key] = value
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-            return value
+            building = self._building.setdefault(key, threading.Lock())
+        with building:
+            try:
+                if key in self._entries:
+                    return self._entries[key]
+                value = self.fn(store, *args, **kwargs)
+                with self._lock:
+                    self._entries[key] = value
+                    while len(self._entries) > self.size:
+                        self._entries.popitem(last=False)
+                return value
+            finally:
+                with self._lock:
+                    self._building.pop(key, None)
 
     def __contains__(self, store: object) -> bool:
         """Tell whether something is kept for the store's current version."""

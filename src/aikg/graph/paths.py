@@ -43,7 +43,7 @@ MAX_LENGTH = 6
 #: Frontiers larger than this are sent in several queries, to keep each VALUES block small.
 _CHUNK = 300
 #: Edges of the story graph held in memory, per data version, for neighbourhoods; a larger graph is walked by
-#: one query per hop instead (the shipped graph has about 30k).
+#: one query per hop instead (the shipped graph has about 34k).
 INDEX_MAX = 300_000
 #: Paths of one length enumerated before ranking; beyond this the rest are not looked at.
 _MAX_CANDIDATES = 5000
@@ -224,6 +224,28 @@ _EXPAND = _PROLOGUE + """SELECT DISTINCT ?s ?p ?o WHERE {
 }"""
 
 
+def expand(store: Store, frontier: Sequence[str], exclude: frozenset[str] = frozenset()) -> dict[str, set[Edge]]:
+    """Return the edges of each resource in `frontier`, in batched queries (one per frontier)."""
+    model = _model(store)
+    found: dict[str, set[Edge]] = {n: set() for n in frontier}
+    ordered = sorted(found)
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start : start + _CHUNK]
+        values = " ".join(str(ox.NamedNode(n)) for n in chunk)
+        result = store.query(_EXPAND % (values, ONTOLOGY))
+        assert isinstance(result, Solutions)
+        for s, p, o in result.rows:
+            if s is None or p is None or o is None or not _allowed(p.value, exclude):
+                continue
+            edge = _normalise(model, s.value, p.value, o.value)
+            for end in (edge.subject, edge.object):
+                if end in found:
+                    found[end].add(edge)
+    for n, edges in found.items():
+        found[n] = _drop_supers(model, edges)
+    return found
+
+
 _EVERY_EDGE = _PROLOGUE + """SELECT DISTINCT ?s ?p ?o WHERE {
   ?s ?p ?o .
   FILTER(isIRI(?s) && isIRI(?o) && (STRSTARTS(STR(?p), "%s") || ?p = skos:broader) && ?s != ?o)
@@ -275,28 +297,6 @@ def edges_of(
     if adjacency is None:
         return expand(store, frontier, exclude)
     return adjacency.edges
-
-
-def expand(store: Store, frontier: Sequence[str], exclude: frozenset[str] = frozenset()) -> dict[str, set[Edge]]:
-    """Return the edges of each resource in `frontier`, in batched queries (one per frontier)."""
-    model = _model(store)
-    found: dict[str, set[Edge]] = {n: set() for n in frontier}
-    ordered = sorted(found)
-    for start in range(0, len(ordered), _CHUNK):
-        chunk = ordered[start : start + _CHUNK]
-        values = " ".join(str(ox.NamedNode(n)) for n in chunk)
-        result = store.query(_EXPAND % (values, ONTOLOGY))
-        assert isinstance(result, Solutions)
-        for s, p, o in result.rows:
-            if s is None or p is None or o is None or not _allowed(p.value, exclude):
-                continue
-            edge = _normalise(model, s.value, p.value, o.value)
-            for end in (edge.subject, edge.object):
-                if end in found:
-                    found[end].add(edge)
-    for n, edges in found.items():
-        found[n] = _drop_supers(model, edges)
-    return found
 
 
 # --------------------------------------------------------------------------------------------------

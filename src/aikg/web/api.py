@@ -57,7 +57,8 @@ def run_named(name: str, given: Mapping[str, list[str]]) -> tuple[cat.NamedQuery
     store = get_store()
     binding = query.bind(store, given)
     settings = get_settings()
-    result = query.run(store, binding, timeout=settings.query_timeout or None, limit=settings.max_rows or None)
+    result = cat.answer(store, query, binding, timeout=settings.query_timeout or None,
+                        limit=settings.max_rows or None)
     return query, binding, result
 
 
