@@ -149,3 +149,15 @@ def test_a_model_page_shows_figures_with_units(full_client, epoch_rows):
                                              (9551.59, "9,552"), (1.23e-5, "1.23 × 10⁻⁵")])
 def test_numbers_read_as_people_write_them(value, text):
     assert number(value) == text
+
+
+def test_points_written_once_link_from_where_the_app_is_served(full_client):
+    # The marks and rows are kept per data version: one served under a prefix must not get another's links.
+    plain, _ = chart(full_client, "?metric=parameters")
+    response = full_client.get("/trends?metric=parameters", environ_overrides={"SCRIPT_NAME": "/kg"})
+    prefixed = _Chart()
+    prefixed.feed(response.get_data(as_text=True))
+    ours = [h for h in plain.links if h.startswith("/resource/")]
+    assert ours and [h for h in prefixed.links if h.startswith("/kg/resource/")] == ["/kg" + h for h in ours]
+    again, _ = chart(full_client, "?metric=parameters")
+    assert again.links == plain.links and again.circles == plain.circles

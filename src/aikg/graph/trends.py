@@ -128,22 +128,15 @@ def trends(store: Store, metric: str = "compute", **given: str | None) -> Trends
         if iri not in {c.iri for c in choices[name]} and not _links(store, FILTERS[name][0], iri):
             raise BadRequest(f"No model has {name} {raw!r}; pick one of the choices offered.")
         selected[name] = iri
-    return _trends(store, metric, tuple(sorted((k, v) for k, v in selected.items() if v)), choices)
+    return _trends(store, metric, tuple(sorted((k, v) for k, v in selected.items() if v)))
 
 
 def _links(store: Store, prop: str, iri: str) -> bool:
     return ask(store, sparql_prologue() + f"ASK {{ ?m {prop} ?v }}", v=ox.NamedNode(iri))
 
 
-_CACHE: dict[tuple[int, str, str, tuple[tuple[str, str], ...]], Trends] = {}
-
-
-def _trends(store: Store, metric: str, selected: tuple[tuple[str, str], ...],
-            choices: dict[str, list[Choice]]) -> Trends:
-    key = (id(store), store.info.version, metric, selected)
-    hit = _CACHE.get(key)
-    if hit is not None:
-        return hit
+@per_version(size=256)  # filters make many keys; each answer is small
+def _trends(store: Store, metric: str, selected: tuple[tuple[str, str], ...]) -> Trends:
     text = build_query(metric, dict(selected))
     result = store.query(text)
     assert isinstance(result, Solutions)
@@ -163,11 +156,8 @@ def _trends(store: Store, metric: str, selected: tuple[tuple[str, str], ...],
             milestone=row["milestone"].value if row.get("milestone") is not None else None,
         ))
     name, unit = METRICS[metric][1], METRICS[metric][2]
-    out = Trends(metric, name, unit, points, text, {k: dict(selected).get(k) for k in FILTERS}, choices, _eras(store))
-    if len(_CACHE) > 256:  # a bounded memo: filters make many keys, each answer is small
-        _CACHE.clear()
-    _CACHE[key] = out
-    return out
+    return Trends(metric, name, unit, points, text, {k: dict(selected).get(k) for k in FILTERS}, _choices(store),
+                  _eras(store))
 
 
 def _fractional_year(lexical: str) -> float:
