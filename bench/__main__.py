@@ -8,7 +8,7 @@ import sys
 import time
 from datetime import datetime
 
-from bench import endpoint, report, scale, wrk
+from bench import endpoint, pagebench, report, scale, wrk
 from bench.datasets import RESULTS, SEED, dataset
 from bench.servers import ServerError
 
@@ -26,7 +26,10 @@ def _parser() -> argparse.ArgumentParser:
                                          f"quick {QUICK['scale_sizes']})")
     p.add_argument("--connections", help="wrk connections, comma-separated (default 8,32; quick 8)")
     p.add_argument("--duration", type=float, help="seconds per wrk run (default 10; quick 1)")
-    p.add_argument("--only", choices=("endpoint", "scale"), help="run one of the two benchmarks")
+    p.add_argument("--only", choices=("endpoint", "scale", "pages"),
+                   help="run one benchmark: endpoint, scale, or pages (every page kind on the shipped graph, "
+                        "by wrk over aikg serve and in-process; not part of the full run)")
+    p.add_argument("--repeat", type=int, default=20, help="in-process runs of each page (--only pages)")
     p.add_argument("--seed", type=int, default=SEED, help="seed of the generated graphs")
     p.add_argument("--step-timeout", type=float, default=900.0,
                    help="seconds before a load or validation is stopped (default 900)")
@@ -45,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     if not wrk.available():
         print("wrk is not installed: run `scripts/system-deps wrk` (or `make bench`)", file=sys.stderr)
         return 2
+    if args.only == "pages":
+        return _pages(args, argv if argv is not None else sys.argv[1:])
     began = time.monotonic()
     endpoint_runs: list[endpoint.EndpointRun] = []
     scale_runs: list[scale.ScaleRun] = []
@@ -73,6 +78,37 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted: servers stopped; writing what was measured", file=sys.stderr)
     finally:
         _write(endpoint_runs, scale_runs, argv if argv is not None else sys.argv[1:], time.monotonic() - began)
+    return 0
+
+
+def _pages(args: argparse.Namespace, argv: list[str]) -> int:
+    """Time every page kind on the shipped graph, over HTTP and in-process, and write the report."""
+    connections = [int(c) for c in (args.connections or "1").split(",")]
+    duration = args.duration or (1.0 if args.quick else 5.0)
+    repeat = max(3, args.repeat // 4) if args.quick else args.repeat
+    ds = dataset("shipped", args.seed)
+    if ds is None:
+        print("the shipped data is not there yet (data/ is empty)", file=sys.stderr)
+        return 1
+    began = time.monotonic()
+    print("== page benchmark: shipped graph, over HTTP (wrk)")
+    try:
+        timings = pagebench.run_http(ds, pagebench.SHIPPED_PAGES, connections, duration)
+    except ServerError as e:
+        print(f"a server did not start: {e}", file=sys.stderr)
+        return 1
+    print("== page benchmark: shipped graph, in-process (Flask's test client)")
+    pagebench.run_in_process(timings, repeat)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    lines = report.environment(shlex.join(argv))[:-2]
+    lines += [f"- server: `aikg serve --workers 2` over the shipped graph ({ds.triples:,} triples); wrk "
+              f"{duration:g} s per page and concurrency, on the same machine", f"- wall time: "
+              f"{time.monotonic() - began:.0f} s", ""]
+    lines += pagebench.table(timings, connections, repeat)
+    md = RESULTS / f"pages-{datetime.now().strftime('%Y%m%d-%H%M%S')}.md"
+    md.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    print(f"\nwritten: {md}")
     return 0
 
 

@@ -8,8 +8,8 @@ import pyoxigraph as ox
 import pytest
 
 from aikg.graph.cite import cite
-from aikg.graph.describe import Link, statement_sources
-from aikg.graph.labels import literal_text, number_text, outside, vocabulary
+from aikg.graph.describe import statement_sources
+from aikg.graph.labels import Link, literal_text, number_text, outside, vocabulary
 from aikg.graph.profile import profile
 from aikg.namespaces import DCTERMS, ONTOLOGY, SCHEMA, SKOS, XSD, sparql_prologue
 from aikg.store import select

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from aikg.graph.document import Gathered, gather, rows_about
-from aikg.graph.labels import When, date_of, fallback_label, labels_of, literal_text
+from aikg.graph.labels import Link, When, date_of, fallback_label, labels_of, literal_text
 from aikg.namespaces import DCTERMS, INFERRED_GRAPH, ONTOLOGY, RDF, RDFS, SKOS, XSD, sparql_prologue
 from aikg.namespaces import curie as _curie
 from aikg.store import Solutions, Store, Term
@@ -57,14 +57,6 @@ _PROLOGUE = sparql_prologue()
 # --------------------------------------------------------------------------------------------------
 # Dataclasses handed to templates (never graphs)
 # --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Link:
-    """A labelled IRI (a resource, a property, a class, a source document)."""
-
-    iri: str
-    label: str
 
 
 @dataclass

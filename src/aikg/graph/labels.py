@@ -336,6 +336,14 @@ _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 @dataclass(frozen=True)
+class Link:
+    """A labelled IRI (a resource, a property, a class, a source document): what a page links by its label."""
+
+    iri: str
+    label: str
+
+
+@dataclass(frozen=True)
 class When:
     """A date as precise as the data states it: 'year', 'month' or 'day'."""
 

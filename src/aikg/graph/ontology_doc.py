@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from aikg.graph.cache import per_version
-from aikg.graph.describe import Link
-from aikg.graph.labels import fallback_label, labels_of
+from aikg.graph.labels import Link, fallback_label, labels_of
 from aikg.namespaces import (
     DCTERMS,
     INFERRED_GRAPH,

@@ -31,7 +31,7 @@ import pyoxigraph as ox
 
 from aikg.errors import BadRequest
 from aikg.graph.cache import per_version
-from aikg.graph.labels import LOW_KINDS, When, date_of, kind_of
+from aikg.graph.labels import LOW_KINDS, Link, When, date_of, kind_of
 from aikg.namespaces import ONTOLOGY, OWL, PREFIXES, RDFS, sparql_prologue
 from aikg.store import Solutions, Store
 
@@ -66,14 +66,6 @@ def normalise(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class TypeRef:
-    """A class of a resource, with its label."""
-
-    iri: str
-    label: str
-
-
-@dataclass(frozen=True)
 class Hit:
     """One search result: the resource, its label, the label that matched, its types, a short description,
     its date, and how well it matched (``rank``, see the module's docstring: 0 is an exact label)."""
@@ -81,7 +73,7 @@ class Hit:
     iri: str
     label: str
     matched: str
-    types: tuple[TypeRef, ...]
+    types: tuple[Link, ...]
     description: str
     rank: int
     by_name: bool = field(default=False, repr=False)  # matched its IRI's local name, not a label
@@ -89,7 +81,7 @@ class Hit:
     kind: str = "other"
 
     @property
-    def type(self) -> TypeRef | None:
+    def type(self) -> Link | None:
         """Return the most specific type, for display."""
         return self.types[0] if self.types else None
 
@@ -225,12 +217,12 @@ class _Index:
         """Return the sort key of an entry a one-word query matched at `rank` (see :func:`find`)."""
         return ((((self.low[i] * 16 + rank * 2 + slug) * 16) * 2 * (len(self.order) + 1) + self.rank[i]), i)
 
-    def specific_types(self, entry: _Entry) -> tuple[TypeRef, ...]:
+    def specific_types(self, entry: _Entry) -> tuple[Link, ...]:
         """Return an entry's labelled types, most specific first (a type that is a superclass of another goes last)."""
         typed = [t for t in entry.types if t in self.class_labels]
         broader = set().union(*(self.superclasses.get(t, set()) for t in typed)) if typed else set()
         ours = sorted(typed, key=lambda t: (t in broader, not t.startswith(ONTOLOGY), self.class_labels[t]))
-        return tuple(TypeRef(t, self.class_labels[t]) for t in ours)
+        return tuple(Link(t, self.class_labels[t]) for t in ours)
 
     # -- matching one word ---------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from aikg.graph.cache import per_version
-from aikg.graph.labels import When, fallback_label, when
+from aikg.graph.labels import Link, When, fallback_label, when
 from aikg.graph.search import index
 from aikg.namespaces import sparql_prologue
 from aikg.store import Solutions, Store
@@ -30,14 +30,6 @@ ABOUT_KINDS = ("model", "software", "product", "hardware", "dataset", "paper", "
 
 
 @dataclass(frozen=True)
-class Ref:
-    """A labelled resource."""
-
-    iri: str
-    label: str
-
-
-@dataclass(frozen=True)
 class Entry:
     """One milestone on the timeline."""
 
@@ -46,11 +38,11 @@ class Entry:
     description: str
     when: When | None
     year: int | None
-    era: Ref | None
-    organisations: tuple[Ref, ...] = ()
-    people: tuple[Ref, ...] = ()
-    techniques: tuple[Ref, ...] = ()
-    about: tuple[Ref, ...] = ()
+    era: Link | None
+    organisations: tuple[Link, ...] = ()
+    people: tuple[Link, ...] = ()
+    techniques: tuple[Link, ...] = ()
+    about: tuple[Link, ...] = ()
     #: Organisations a filter matches: the producers and the organisations they belong to.
     organisation_keys: frozenset[str] = frozenset()
     #: What kind of thing the milestone is about (model, software, dataset, event, ...), for lanes.
@@ -228,9 +220,9 @@ def timeline(store: Store) -> Timeline:
     """Build the timeline of a store (cached per data version)."""
     idx = index(store)
 
-    def ref(iri: str) -> Ref:
+    def ref(iri: str) -> Link:
         entry = idx.entries.get(iri)
-        return Ref(iri, entry.label if entry else fallback_label(iri))
+        return Link(iri, entry.label if entry else fallback_label(iri))
 
     def kind_of_about(iris: Iterable[str]) -> str:
         kinds = {idx.entries[i].kind for i in iris if i in idx.entries}
@@ -264,7 +256,7 @@ def timeline(store: Store) -> Timeline:
         if isinstance(m, ox.NamedNode) and k is not None and isinstance(x, ox.NamedNode):
             involved[m.value][k.value].add(x.value)
 
-    def refs(iris: Iterable[str]) -> tuple[Ref, ...]:
+    def refs(iris: Iterable[str]) -> tuple[Link, ...]:
         return tuple(sorted((ref(i) for i in iris), key=lambda r: r.label.casefold()))
 
     entries = []
