@@ -212,3 +212,14 @@ def test_every_kind_of_page_renders_with_sources_and_citation(full_client, slug)
     html = r.get_data(as_text=True)
     assert 'id="cite"' in html and "@misc{" in html and 'container-title' in html
     assert "<script>" not in html and " style=" not in html and " onclick" not in html
+
+
+def test_a_kept_page_is_the_page_built_afresh(store):
+    from aikg.graph import profile as module
+
+    for name in ("AlphaGo", "DeepMind", "Ilya_Sutskever", "Google"):
+        kept = profile(store, R + name)
+        assert kept is profile(store, R + name)  # the second view is the first one's page
+        assert kept == module._profile.fn(store, R + name, 50, 0)  # built without the memo
+    assert profile(store, R + "DeepMind", incoming_offset=50) != profile(store, R + "DeepMind")
+    assert profile(store, R + "No_Such_Thing") is None

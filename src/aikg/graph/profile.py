@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 
 import pyoxigraph as ox
 
+from aikg.graph.cache import per_version
 from aikg.graph.cite import Citation, cite
 from aikg.graph.describe import (
     Description,
@@ -801,8 +802,21 @@ def _career_key(r: Dated) -> tuple[int, tuple[int, int, int], str]:
     return (0 if w else 1, w.key if w else (0, 0, 0), r.what.text.casefold())
 
 
+#: Resource pages kept per data version (each IRI and page of incoming links is one).
+PAGES_KEPT = 128
+
+
 def profile(store: Store, iri: str, *, incoming_limit: int = 50, incoming_offset: int = 0) -> Profile | None:
-    """Build the page of a resource, or return None when the store says nothing of it."""
+    """Build the page of a resource, or return None when the store says nothing of it.
+
+    A page is kept per data version: a hub's (an organisation with hundreds of models) takes a score of
+    queries, and within a version its answer never changes.
+    """
+    return _profile(store, iri, incoming_limit, incoming_offset)
+
+
+@per_version(size=PAGES_KEPT)
+def _profile(store: Store, iri: str, incoming_limit: int, incoming_offset: int) -> Profile | None:
     d = describe(store, iri, incoming_limit=incoming_limit, incoming_offset=incoming_offset)
     if d is None:
         return None
