@@ -129,9 +129,14 @@ def test_explore_lists_the_centres_links_then_a_sample_further_out(full_app, ful
         assert g["count"] == len(members)
         assert g["edges"] == members[: MOST_NEAR if g["ring"] == 1 else MOST_FAR]
     assert [g["ring"] for g in groups] == sorted(g["ring"] for g in groups) and {1, 2} <= {g["ring"] for g in groups}
-    page, _ = get(full_client, "/explore?iri=" + R + "DeepMind&hops=2")
+    from aikg.web.pages import _view
+
+    _view.clear()
+    page, first = get(full_client, "/explore?iri=" + R + "DeepMind&hops=2")  # walked, laid out, grouped
     assert ("To and from DeepMind" in [h for _, h in page.headings]
             and "Two links away" in [h for _, h in page.headings])
+    _, again = get(full_client, "/explore?iri=" + R + "DeepMind&hops=2")  # from this version's memo
+    assert again == first
 
 
 def test_explore_accepts_a_label_and_rejects_bad_input(client):

@@ -30,7 +30,7 @@ from aikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS
 from aikg.sparql.query import fold_prologue, with_prefixes
 from aikg.store import Boolean, QueryResult, Solutions, Store, Triples
 from aikg.web.http import cacheable, get_settings, get_store, href, int_arg, uncacheable
-from aikg.web.layout import draw
+from aikg.web.layout import Drawing, draw
 from aikg.web.picture import draw as draw_timeline
 
 bp = Blueprint("pages", __name__)
@@ -274,16 +274,23 @@ def explore_page() -> tuple[str, int]:
         iri = _resolve_arg(store, "iri", raw)
     except BadRequest as e:
         error, iri = e, None
+    groups: list[dict[str, Any]] = []
     if iri:
-        hood = paths.neighbourhood(store, iri, hops)
-        drawing = draw(hood)
-    groups = _edge_groups(hood) if hood else []
+        hood, drawing, groups = _view(store, iri, hops)
     page = render_template("explore.html", raw=raw, hops=hops, hood=hood, drawing=drawing, groups=groups, error=error)
     return page, 400 if error else 200
 
 
+@per_version(size=128)
+def _view(store: Store, iri: str, hops: int) -> tuple[paths.Neighbourhood, Drawing, list[dict[str, Any]]]:
+    """Walk, lay out and group a neighbourhood once per data version: a hub's two-hop view reaches thousands
+    of resources, and within a version it never changes."""
+    hood = paths.neighbourhood(store, iri, hops)
+    return hood, draw(hood), _edge_groups(hood)
+
+
 #: Links listed under the drawing per property: all a reader scans of the centre's own, a sample further out.
-MOST_NEAR, MOST_FAR = 100, 10
+MOST_NEAR, MOST_FAR = 100, 5
 
 
 def _edge_groups(hood: paths.Neighbourhood) -> list[dict[str, Any]]:
