@@ -223,7 +223,7 @@ def _query(cls: str, columns: list[Column]) -> str:
     return sparql_prologue() + f"SELECT ?s ?k ?v WHERE {{ ?s a <{cls}> . FILTER(isIRI(?s)) OPTIONAL {{ {body} }} }}"
 
 
-@per_version
+@per_version(size=32)  # every listed class of the live version and the one before
 def table(store: Store, cls: str) -> Table:
     """Read every row of a class's table (cached per data version and class)."""
     idx = index(store)
@@ -280,25 +280,34 @@ def listing(store: Store, cls: str, *, sort: str | None = None, desc: bool = Fal
     sort = sort or keys[0]
     if sort not in keys:
         raise BadRequest(f"sort must be one of {', '.join(keys)}; got {sort!r}.")
-    rows = whole.rows
     era_ref = None
     if era is not None:
         if "era" not in keys:
             raise BadRequest(f"era filters a list of milestones, not of {whole.label} resources.")
-        rows = [r for r in rows if any(i == era for i, _ in r.cells.get("era", Cell()).links)]
         entry = index(store).entries.get(era)
         era_ref = (era, entry.label if entry else era)
-    filled = [r for r in rows if r.cells.get(sort, Cell()).key()[0] == 0]
-    empty = [r for r in rows if r.cells.get(sort, Cell()).key()[0] != 0]
-    filled.sort(key=lambda r: (r.cells[sort].key()[1], r.label.casefold(), r.iri), reverse=desc)
-    empty.sort(key=lambda r: (r.label.casefold(), r.iri))
-    ordered = filled + empty
+    ordered = _ordered(store, cls, sort, desc, era)
     pages = max(1, -(-len(ordered) // size))
     page = min(max(1, page), pages)
     shown = ordered[(page - 1) * size : page * size]
     return Listing(cls, whole.label, whole.columns, shown, len(ordered), sort, desc, page, size, era_ref)
 
 
+@per_version(size=64)
+def _ordered(store: Store, cls: str, sort: str, desc: bool, era: str | None) -> list[Row]:
+    """Sort a class's rows by a column, empty cells last (kept per data version: thousands of people are
+    sorted once, not on every page of the list)."""
+    rows = table(store, cls).rows
+    if era is not None:
+        rows = [r for r in rows if any(i == era for i, _ in r.cells.get("era", Cell()).links)]
+    filled = [r for r in rows if r.cells.get(sort, Cell()).key()[0] == 0]
+    empty = [r for r in rows if r.cells.get(sort, Cell()).key()[0] != 0]
+    filled.sort(key=lambda r: (r.cells[sort].key()[1], r.label.casefold(), r.iri), reverse=desc)
+    empty.sort(key=lambda r: (r.label.casefold(), r.iri))
+    return filled + empty
+
+
+@per_version
 def classes(store: Store) -> list[tuple[str, str, int]]:
     """Return the classes with a list, with their label and how many resources each has."""
     idx = index(store)
