@@ -223,3 +223,25 @@ def test_a_kept_page_is_the_page_built_afresh(store):
         assert kept == module._profile.fn(store, R + name, 50, 0)  # built without the memo
     assert profile(store, R + "DeepMind", incoming_offset=50) != profile(store, R + "DeepMind")
     assert profile(store, R + "No_Such_Thing") is None
+
+
+def test_statement_nodes_are_not_links_from_other_pages(store):
+    # Each fact's rdf:Statement nodes give its numbered sources; they are not resources a reader follows.
+    for name in ("AlphaGo", "DeepMind", "Ilya_Sutskever"):
+        p = profile(store, R + name)
+        linked = {lk.iri for g in p.incoming for lk in g.links}
+        assert linked
+        statements = {r["s"].value for r in select(store, "SELECT DISTINCT ?s WHERE { ?s a "
+                                                   "<http://www.w3.org/1999/02/22-rdf-syntax-ns#Statement> }")}
+        assert statements and not linked & statements, name
+        assert all(not g.property.startswith("http://www.w3.org/1999/02/22-rdf-syntax-ns#") for g in p.incoming)
+        assert all(g.links or g.more for g in p.incoming)
+
+
+def test_versions_read_one_way_whichever_property_states_them(store):
+    p = profile(store, R + "AlphaGo")
+    groups = [g for g in p.incoming if g.label == "versions"]
+    assert len(groups) == 1
+    stated = {r["v"].value for r in select(store, sparql_prologue() + f"""SELECT DISTINCT ?v WHERE {{
+        {{ ?v aikg:versionOf <{R}AlphaGo> }} UNION {{ ?v <{DCTERMS}isVersionOf> <{R}AlphaGo> }} }}""")}
+    assert {lk.iri for lk in groups[0].links} == stated and len(stated) >= 2

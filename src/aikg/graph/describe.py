@@ -262,8 +262,11 @@ _FIGURES = (
 }}"""
 )
 
+# The statement nodes that carry each fact's sources (rdf:subject / rdf:object of an rdf:Statement) are not
+# links a reader follows: their sources are already the numbers beside each fact.
 _INCOMING_COUNTS = f"""SELECT ?s ?p (COUNT(DISTINCT ?x) AS ?n) WHERE {{
   ?x ?p ?s . FILTER NOT EXISTS {{ GRAPH <{INFERRED_GRAPH}> {{ ?x ?p ?s }} }}
+  FILTER(?p NOT IN (<{RDF}subject>, <{RDF}predicate>, <{RDF}object>))
 }} GROUP BY ?s ?p"""
 
 # One page of the links through one property, by label; a blank subject is replaced by its owner (the

@@ -114,6 +114,13 @@ OUTSIDE_LABELS: dict[str, str] = {
 # AlphaGo's page under "built on by". A declared owl:inverseOf names it first; these name the rest.
 INVERSE_LABELS: dict[str, str] = {
     ONTOLOGY + "producedBy": "produced",
+    ONTOLOGY + "versionOf": "versions",
+    DCTERMS + "isVersionOf": "versions",
+    ONTOLOGY + "modelAuthor": "models authored",
+    ONTOLOGY + "person": "bylines naming them",
+    ONTOLOGY + "bylineAffiliation": "bylines naming it",
+    ONTOLOGY + "method": "method of",
+    ONTOLOGY + "merged": "merged in",
     ONTOLOGY + "contributor": "contributed to",
     ONTOLOGY + "author": "author of",
     ONTOLOGY + "authorList": "author of",

@@ -776,8 +776,17 @@ class _Builder:
             if g.property in (_FIRST, _REST) and g.links and g.links[0].via is not None:
                 label = vocab.inverse_label(g.links[0].via.iri)
             folded.append(replace(g, label=label, links=keep, total=g.total - dropped))
-        folded.sort(key=lambda g: g.label.casefold())
-        return folded
+        # Two properties that read the same ("versions": aikg:versionOf and its super-property
+        # dcterms:isVersionOf, each asserted for different versions) are one group.
+        merged: dict[str, IncomingGroup] = {}
+        for g in folded:
+            first = merged.get(g.label)
+            if first is None:
+                merged[g.label] = g
+                continue
+            links = first.links + [lk for lk in g.links if lk.iri not in {x.iri for x in first.links}]
+            merged[g.label] = replace(first, links=links, total=first.total + g.total)
+        return sorted(merged.values(), key=lambda g: g.label.casefold())
 
 
 def _tail(iri: str) -> str:
