@@ -290,6 +290,20 @@ def test_explore_draws_a_readable_graph_with_a_legend(browser, live_server):
     widths(browser, live_server.url, "/explore?iri=" + R + "AlphaGo&hops=2", "explore-alphago-2", two)
 
 
+def test_explore_trims_a_hub_two_links_away_and_says_what_it_left_out(browser, live_server):
+    # DeepMind: hundreds of Epoch models one link away, thousands of resources two links away.
+    def check(page, width):
+        _readable_drawing(page)
+        total = int(page.locator("p.meta").first.inner_text().split()[0].replace(",", ""))
+        drawn = page.locator("figure.graph .nodes a.node:not(.more)").count()
+        assert total > 1000 and drawn - 1 < total
+        assert "Left out of the drawing" in page.locator("figure.graph figcaption").inner_text()
+        headings = page.locator("#links-list ~ h3.ring").all_inner_texts()
+        assert headings == ["To and from DeepMind", "Two links away"]
+        assert page.locator("#links-list ~ p.meta", has_text="more").count() > 0  # each cut says so
+    widths(browser, live_server.url, "/explore?iri=" + R + "DeepMind&hops=2", "explore-deepmind-2", check)
+
+
 def test_explore_works_without_javascript(browser, live_server):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False)
     try:
@@ -736,6 +750,8 @@ PAGE_KINDS = [
     "/query?query=SELECT+%3Fx+WHERE+%7B+%3Fx+%7D", "/queries", "/queries/produced-by?org=DeepMind",
     "/lists/", "/lists/Milestone", "/lists/Person?sort=papers&desc=1", "/dumps/", "/void.html",
     "/resource/No_Such_Thing.html", "/explore?iri=Nobody+At+All",
+    "/explore?iri=" + R + "DeepMind&hops=2", "/trends", "/trends?metric=parameters", "/lists/Model",
+    "/queries/prolific-authors", "/resource/Google.html",
 ]
 
 
