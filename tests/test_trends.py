@@ -111,7 +111,7 @@ def test_the_csv_download_has_the_charts_rows_and_values(full_client, epoch_rows
 
 def test_the_query_shown_is_the_query_behind_the_chart(full_client, epoch_rows):
     _parsed, html = chart(full_client, "?metric=parameters")
-    query = re.search(r'<pre class="sparql">(.*?)</pre>', html, re.DOTALL).group(1)
+    query = re.search(r'<pre class="sparql"[^>]*>(.*?)</pre>', html, re.DOTALL).group(1)
     import html as htmllib
 
     text = htmllib.unescape(query)
