@@ -245,3 +245,15 @@ def test_versions_read_one_way_whichever_property_states_them(store):
     stated = {r["v"].value for r in select(store, sparql_prologue() + f"""SELECT DISTINCT ?v WHERE {{
         {{ ?v aikg:versionOf <{R}AlphaGo> }} UNION {{ ?v <{DCTERMS}isVersionOf> <{R}AlphaGo> }} }}""")}
     assert {lk.iri for lk in groups[0].links} == stated and len(stated) >= 2
+
+
+def test_bylines_name_the_person_their_place_and_the_paper(store):
+    rows = select(store, sparql_prologue() + f"""SELECT ?a ?who ?pl ?wl ?n WHERE {{
+        ?a aikg:bylineAffiliation <{R}DeepMind> ; aikg:person ?who ; aikg:position ?n . ?who rdfs:label ?pl .
+        ?w aikg:authorship ?a ; rdfs:label ?wl }}""")
+    expected = {r["a"].value: f"{r['pl'].value}, author {r['n'].value} of {r['wl'].value}" for r in rows}
+    group = next(g for g in profile(store, R + "DeepMind").incoming if g.property == A + "bylineAffiliation")
+    assert group.links and all(expected[lk.iri] == lk.label for lk in group.links)
+    assert [lk.label.casefold() for lk in group.links] == sorted(lk.label.casefold() for lk in group.links)
+    own = next(g for g in profile(store, R + "Ilya_Sutskever").incoming if g.property == A + "person")
+    assert own.links and all(lk.label.startswith("Author ") and "Sutskever" not in lk.label for lk in own.links)

@@ -30,6 +30,7 @@ from aikg.graph.cite import Citation, cite
 from aikg.graph.describe import (
     Description,
     IncomingGroup,
+    IncomingLink,
     Link,
     PropertyGroup,
     Value,
@@ -746,6 +747,23 @@ class _Builder:
             out.append(Section("other", "Other facts", grouped["other"]))
         return out
 
+    def _bylines(self, links: list[IncomingLink]) -> list[IncomingLink]:
+        """Name each authorship node by its person, place in the byline and paper (one query for the page)."""
+        if not links:
+            return links
+        values = " ".join(str(ox.NamedNode(lk.iri)) for lk in links)
+        result = self.store.query(_AUTHORSHIPS % values)
+        assert isinstance(result, Solutions)
+        said: dict[str, str] = {}
+        for r in result.dicts():
+            cell = {k: (v.value if v is not None else None) for k, v in r.items()}
+            person = None if cell.get("who") == self.d.iri else cell.get("person")  # on their own page: no name
+            text = _byline_text(person, cell.get("work"), cell.get("position"))
+            if text and cell.get("a"):
+                said[cell["a"]] = text  # type: ignore[index]
+        named = [replace(lk, label=said.get(lk.iri, lk.label)) for lk in links]
+        return sorted(named, key=lambda lk: (lk.label.casefold(), lk.iri))
+
     def incoming(self) -> list[IncomingGroup]:
         vocab = self.vocab
         groups = self.d.incoming
@@ -775,6 +793,8 @@ class _Builder:
             label = vocab.inverse_label(g.property)
             if g.property in (_FIRST, _REST) and g.links and g.links[0].via is not None:
                 label = vocab.inverse_label(g.links[0].via.iri)
+            if g.property in _BYLINE:
+                keep = self._bylines(keep)
             folded.append(replace(g, label=label, links=keep, total=g.total - dropped))
         # Two properties that read the same ("versions": aikg:versionOf and its super-property
         # dcterms:isVersionOf, each asserted for different versions) are one group.
@@ -787,6 +807,27 @@ class _Builder:
             links = first.links + [lk for lk in g.links if lk.iri not in {x.iri for x in first.links}]
             merged[g.label] = replace(first, links=links, total=first.total + g.total)
         return sorted(merged.values(), key=lambda g: g.label.casefold())
+
+
+#: Incoming properties whose subjects are authorship nodes ("AlphaGo Zero paper author 1"), read as who and where.
+_BYLINE = frozenset({ONTOLOGY + "bylineAffiliation", ONTOLOGY + "person"})
+
+_AUTHORSHIPS = sparql_prologue() + """
+SELECT ?a (SAMPLE(?p) AS ?who) (SAMPLE(?pl) AS ?person) (SAMPLE(?wl) AS ?work) (SAMPLE(?n) AS ?position) WHERE {
+  VALUES ?a { %s }
+  ?a a aikg:Authorship .
+  OPTIONAL { ?a aikg:person ?p . ?p rdfs:label ?pl FILTER(LANG(?pl) IN ("en", "")) }
+  OPTIONAL { ?w aikg:authorship ?a ; rdfs:label ?wl FILTER(LANG(?wl) IN ("en", "")) }
+  OPTIONAL { ?a aikg:position ?n }
+} GROUP BY ?a"""
+
+
+def _byline_text(person: str | None, work: str | None, position: str | None) -> str | None:
+    """Write an authorship as a reader says it: "David Silver, author 1 of Mastering the game of Go ..."."""
+    if work is None:
+        return None
+    role = f"author {position}" if position else "an author"
+    return f"{person}, {role} of {work}" if person else f"{role.capitalize()} of {work}"
 
 
 def _tail(iri: str) -> str:
