@@ -252,3 +252,10 @@ def test_small_things(full_client):
 def test_counts_of_one_are_singular(full_client, url):
     text = full_client.get(url, headers=HTML).get_data(as_text=True)
     assert " 1 resources" not in text and " 1 statements" not in text and " 1 links" not in text
+
+
+@pytest.mark.parametrize(("name", "question"), [("DeepMind", "what is an organisation?"),
+                                                 ("AlphaGo", "what is a model or system?")])
+def test_the_type_link_reads_as_english(full_client, name, question):
+    _, text = get(full_client, f"/resource/{name}.html")
+    assert question in text
