@@ -1,8 +1,9 @@
 """The SPARQL 1.1 Service Description of the public endpoint, with its limits stated as data.
 
-The limits (time limit, row cap, query size, nesting depth, no SERVICE, no LOAD, no update, and the serving
-core's fair share, queue and request limits) have no terms in the Service Description vocabulary, so they are stated with the few terms of the endpoint namespace below,
-each of which is described in the document itself.
+The limits (time limit, row cap, query size, nesting depth, no SERVICE, no LOAD, no update, and the
+serving core's fair share, queue and request limits) have no terms in the Service Description vocabulary,
+so they are stated with the few terms of the endpoint namespace below, each of which is described in the
+document itself.
 """
 
 from __future__ import annotations
