@@ -72,7 +72,7 @@ class Settings:
     queue_length: int = 64
     queue_timeout: float = 10.0
     #: An engine retires (a fresh one is forked) once this much of its memory (MB) is its own.
-    engine_memory_mb: int = 128
+    engine_memory_mb: int = 512
     #: CPU seconds after which a query is a long one: its engine yields the processor (nice +10); 0: never.
     long_query: float = 0.5
     #: Engine seconds a client (an address) may use per minute, and queries it may run at once.
@@ -236,7 +236,7 @@ class Limits:
         return cls(
             query_timeout=settings.query_timeout or 30.0,
             engines=settings.engines or max(8, 2 * (os.cpu_count() or 1)),
-            engine_memory_mb=settings.engine_memory_mb or 128,
+            engine_memory_mb=settings.engine_memory_mb or 512,
             long_query=max(0.0, settings.long_query),
             queue=settings.queue_length or 64,
             queue_timeout=settings.queue_timeout or 10.0,

@@ -115,15 +115,6 @@ def build(overrides: Mapping[str, Any] | Settings) -> Served:
     return Served(app, store, pool, folder)
 
 
-def build_app(overrides: Mapping[str, Any]) -> Flask:
-    """Build the app as the server does (for tools that serve it another way); its engines stop at exit."""
-    served = build(overrides)
-    import atexit
-
-    atexit.register(served.stop)
-    return served.app
-
-
 def warm(store: Store, inner: Store | None = None) -> None:
     """Build what the pages compute once per data version, so that forked web processes share it.
 
@@ -194,7 +185,7 @@ def serve(
     files = _raise_open_files()
     # Each idle connection costs a file and a little memory, never a thread; it is closed after HEADER_TIMEOUT.
     connections = max(64, min(4096, files // (workers + 1) - 64))
-    served = build(overrides)
+    served = build(settings)
     try:
         front = Front(served.app, max_body=limits.max_body, body_timeout=limits.body_timeout,
                       threads=0 if served.pool is not None else REMOTE_THREADS)
