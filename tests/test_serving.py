@@ -359,3 +359,23 @@ def test_a_full_queue_gets_503_with_retry_after_never_an_endless_wait(narrow):
     assert elapsed < 2 + 1 + 2 * 2, elapsed
     status, _, _ = get(narrow, ASK, timeout=10)
     assert status == 200
+
+
+# -- one web process, many requests at once --------------------------------------------------------------
+
+
+def test_concurrent_first_requests_for_what_a_page_computes_once_never_hang_a_web_process():
+    # What a page computes once per data version is built under a lock; under aikg serve the requests of
+    # a web process are greenlets of one thread, and the builder hands that thread back to the event loop
+    # while it waits for an engine. A second request blocking on the lock would stop the loop for good.
+    server = ServeProcess("--data", str(TINY), "--workers", "1", "--no-validate",
+                          env={"AIKG_ENGINES": "2", "AIKG_CLIENT_QUERIES": "16"})
+    try:
+        server.wait_ready()
+        with ThreadPoolExecutor(6) as pool:
+            statuses = list(pool.map(lambda _: requests.get(server.url + "/.well-known/void", timeout=20).status_code,
+                                     range(6)))
+        assert statuses == [200] * 6
+        assert requests.get(server.url + "/", timeout=10).status_code == 200
+    finally:
+        server.stop()
