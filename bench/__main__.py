@@ -8,8 +8,8 @@ import sys
 import time
 from datetime import datetime
 
-from bench import endpoint, pagebench, report, scale, wrk
-from bench.datasets import RESULTS, SEED, dataset
+from bench import endpoint, pagebench, report, scale, serving, wrk
+from bench.datasets import RESULTS, SEED, dataset, milestones
 from bench.servers import ServerError
 
 DEFAULTS = {"sizes": "shipped,100k,1M", "scale_sizes": "10k,100k,1M,5M", "connections": "8,32", "duration": "10"}
@@ -26,10 +26,12 @@ def _parser() -> argparse.ArgumentParser:
                                          f"quick {QUICK['scale_sizes']})")
     p.add_argument("--connections", help="wrk connections, comma-separated (default 8,32; quick 8)")
     p.add_argument("--duration", type=float, help="seconds per wrk run (default 10; quick 1)")
-    p.add_argument("--only", choices=("endpoint", "scale", "pages"),
-                   help="run one benchmark: endpoint, scale, or pages (every page kind on the shipped graph, "
-                        "by wrk over aikg serve and in-process; not part of the full run)")
+    p.add_argument("--only", choices=("endpoint", "scale", "serving", "pages"),
+                   help="run one benchmark: endpoint, scale, serving, or pages (every page kind on the shipped "
+                        "graph, by wrk over aikg serve and in-process; not part of the full run)")
     p.add_argument("--repeat", type=int, default=20, help="in-process runs of each page (--only pages)")
+    p.add_argument("--milestones", type=int, default=serving.MILESTONES,
+                   help=f"milestones of the serving benchmark's graph (default {serving.MILESTONES:,})")
     p.add_argument("--seed", type=int, default=SEED, help="seed of the generated graphs")
     p.add_argument("--step-timeout", type=float, default=900.0,
                    help="seconds before a load or validation is stopped (default 900)")
@@ -53,7 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     began = time.monotonic()
     endpoint_runs: list[endpoint.EndpointRun] = []
     scale_runs: list[scale.ScaleRun] = []
+    serving_runs: list[serving.ServingRun] = []
     try:
+        if args.only == "serving":
+            print(f"== serving benchmark: {args.milestones:,} milestones")
+            # The serving benchmark keeps to a few minutes: 5 s wrk runs unless told otherwise.
+            serving_runs.append(serving.run(milestones(args.milestones, args.seed), args.duration or 5.0))
         if args.only in (None, "endpoint"):
             for size in sizes:
                 print(f"== endpoint benchmark: {size}")
@@ -77,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: servers stopped; writing what was measured", file=sys.stderr)
     finally:
-        _write(endpoint_runs, scale_runs, argv if argv is not None else sys.argv[1:], time.monotonic() - began)
+        _write(endpoint_runs, scale_runs, argv if argv is not None else sys.argv[1:], time.monotonic() - began,
+               serving_runs)
     return 0
 
 
@@ -136,14 +144,16 @@ def _skip_validation(
 
 
 def _write(endpoint_runs: list[endpoint.EndpointRun], scale_runs: list[scale.ScaleRun], argv: list[str],
-           seconds: float) -> None:
-    if not endpoint_runs and not scale_runs:
+           seconds: float, serving_runs: list[serving.ServingRun] | None = None) -> None:
+    if not endpoint_runs and not scale_runs and not serving_runs:
         return
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     lines = report.environment(shlex.join(argv))
     lines.append(f"- wall time: {seconds:.0f} s")
     lines.append("")
+    for serving_run in serving_runs or ():
+        lines += report.serving_table(serving_run)
     for run in endpoint_runs:
         lines += report.endpoint_table(run)
     if scale_runs:

@@ -137,6 +137,13 @@ def generated(target: int, seed: int = SEED) -> Dataset:
     return Dataset(label(target), [path], nquads, triples, quads)
 
 
+def milestones(n: int, seed: int = SEED) -> Dataset:
+    """A generated graph of exactly `n` milestones (`aikg generate --milestones n`)."""
+    ds = generated(round(n * aikg.ingest.generate.TRIPLES_PER_MILESTONE), seed)
+    ds.name = f"{n:,} milestones"
+    return ds
+
+
 def dataset(name: str, seed: int = SEED) -> Dataset | None:
     """Resolve a size name from the command line: 'shipped' or a number of triples."""
     return shipped() if name == "shipped" else generated(parse_size(name), seed)

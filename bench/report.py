@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bench.endpoint import SERVERS, EndpointRun
 from bench.scale import ScaleRun
+from bench.serving import ServingRun
 
 
 def _rps(x: float | None) -> str:
@@ -66,6 +67,8 @@ def endpoint_table(run: EndpointRun) -> list[str]:
         verdict = "same answer" if len(set(answers.values())) == 1 else "**MISMATCH**"
         lines.append(f"- check `{query}`: {verdict}: " + ", ".join(f"{k} {v}" for k, v in answers.items()))
     lines += [f"- {note}" for note in run.notes]
+    lines += ["- CPU ms a request: all the CPU a server's processes used during the run (engines and workers "
+              "that ended included), over the requests answered: what the machine's load does not change much."]
     lines.append("")
     return lines
 
@@ -121,13 +124,15 @@ def environment(args: str) -> list[str]:
         f"Python {platform.python_version()}",
         f"- load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
         "(other work on the machine skews results)",
-        "- servers: aikg (2 workers), bare Flask + pyoxigraph (gunicorn, 2 sync workers), Oxigraph server "
-        "(read-only, union default graph); all serve the same quads; wrk on the same machine.", "",
+        "- servers: aikg (2 web processes, engine processes), bare Flask + pyoxigraph (gunicorn, 2 sync workers), "
+        "Oxigraph server (read-only, union default graph); all serve the same quads; wrk on the same machine.", "",
     ]
 
 
 def plot(endpoint_runs: Sequence[EndpointRun], scale_runs: Sequence[ScaleRun], path: Path) -> Path | None:
     """Plot p50 latency against graph size: endpoint requests (lowest concurrency) and scale measures."""
+    if not endpoint_runs and not scale_runs:
+        return None
     import matplotlib
 
     matplotlib.use("Agg")
@@ -174,3 +179,66 @@ def plot(endpoint_runs: Sequence[EndpointRun], scale_runs: Sequence[ScaleRun], p
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+def serving_table(run: ServingRun) -> list[str]:
+    """The serving benchmark: unique and repeated queries, the fronts, native answers, held, memory."""
+    lines = [f"### Serving, {run.dataset}: {run.triples:,} triples ({run.quads:,} quads served)", "",
+             "| query | variant | aikg req/s | bare req/s | oxigraph req/s | aikg/bare | aikg/oxigraph "
+             "| p99 ms aikg / bare / oxigraph | CPU ms a request aikg / bare / oxigraph |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    keys = list(dict.fromkeys((q, v) for q, v, _, _ in run.measures))
+    for query, variant in keys:
+        by = {s: r for q, v, s, r in run.measures if q == query and v == variant}
+        cells = []
+        for name in ("aikg", "bare", "oxigraph"):
+            r = by.get(name)
+            cells.append("" if r is None else _rps(r.requests_per_s) + (f" ({r.errors} errors)" if r.errors else ""))
+        rps = [by[n].requests_per_s if n in by else None for n in ("aikg", "bare", "oxigraph")]
+        p99 = " / ".join(_ms(by[n].p99_ms) if n in by else "" for n in ("aikg", "bare", "oxigraph"))
+        cpu = " / ".join(f"{run.cpu[(query, variant, n)]:.2f}" if (query, variant, n) in run.cpu else ""
+                         for n in ("aikg", "bare", "oxigraph"))
+        lines.append(f"| {query} | {variant} | {' | '.join(cells)} | {_ratio(rps[0], rps[1])} | "
+                     f"{_ratio(rps[0], rps[2])} | {p99} | {cpu} |")
+    lines.append("")
+    if run.fronts:
+        lines += ["The HTTP front alone: the bare app, unique ASK:", "",
+                  "| front | req/s | p50 ms | p99 ms | CPU ms a request |", "|---|---:|---:|---:|---:|"]
+        for name, r in run.fronts:
+            cpu = run.cpu.get(("front", "unique", name))
+            lines.append(f"| {name} | {_rps(r.requests_per_s)} | {_ms(r.p50_ms)} | {_ms(r.p99_ms)} | "
+                         f"{'' if cpu is None else f'{cpu:.2f}'} |")
+        lines.append("")
+    if run.native:
+        lines += ["The engine's side of a 200-row answer (in-process, 100k triples):", "",
+                  "| format | written natively µs | terms + Python writer µs | ratio |", "|---|---:|---:|---:|"]
+        for fmt, native, python in run.native:
+            lines.append(f"| {fmt} | {native:,.0f} | {python:,.0f} | {python / native:.2f} |")
+        lines.append("")
+    if run.held:
+        lines += ["Held: 64 idle sockets and 4 runaway queries, ASK (and a resource page) one after another:", "",
+                  "| server | ASK p50 ms | ASK p99 ms | ASK failed | page p99 ms | runaways answered |",
+                  "|---|---:|---:|---:|---:|---|"]
+        for h in run.held:
+            page = _ms(h.page.p99_ms) if h.page else ""
+            lines.append(f"| {h.server} | {_ms(h.ask.p50_ms)} | {_ms(h.ask.p99_ms)} | {h.ask.errors} of "
+                         f"{h.ask.requests} | {page} | {', '.join(h.runaways)} |")
+        lines.append("")
+    if run.memory:
+        first = run.memory[1][1] if len(run.memory) > 1 else run.memory[0][1]
+        last = run.memory[-1][1]
+        failed = ", ".join(f"{n} answered {status}" for status, n in sorted(run.memory_errors.items())) or "all 200"
+        lines += [f"Memory of every aikg process over {run.memory[-1][0]:,} mixed requests ({failed}): "
+                  "proportional set size summed, and the largest process:", "",
+                  "| requests | PSS MB | largest RSS MB |", "|---:|---:|---:|"]
+        lines += [f"| {n:,} | {pss:.0f} | {rss:.0f} |" for n, pss, rss in run.memory]
+        lines += ["", f"From {run.memory[1][0] if len(run.memory) > 1 else 0:,} requests to the end: "
+                      f"{(last - first):+.0f} MB ({(last - first) / first * 100:+.1f}%).", ""]
+    for query, answers in run.answers.items():
+        verdict = "same answer" if len(set(answers.values())) == 1 else "**MISMATCH**"
+        lines.append(f"- check `{query}`: {verdict}: " + ", ".join(f"{k} {v}" for k, v in answers.items()))
+    lines += [f"- {note}" for note in run.notes]
+    lines += ["- CPU ms a request: all the CPU a server's processes used during the run (engines and workers "
+              "that ended included), over the requests answered: what the machine's load does not change much."]
+    lines.append("")
+    return lines

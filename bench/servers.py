@@ -159,6 +159,15 @@ def _group_cpu_seconds(pgid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_seconds(server: Server) -> float:
+    """CPU time used so far by a server's processes, with what its processes that ended used (from /proc).
+
+    A process's reaped children count in its own cutime and cstime: engines that retired, workers replaced.
+    """
+    total = sum(int(f[11]) + int(f[12]) + int(f[13]) + int(f[14]) for _, f in _group(server.proc.pid))
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mb(server: Server) -> tuple[float, float] | None:
     """The peak RSS (VmHWM) of the server's first process and the largest of the others (its workers), in MB.
 
@@ -213,14 +222,17 @@ def aikg_help(command: str) -> str:
 
 
 def start_aikg(servers: Servers, ds: Dataset | None, *, workers: int = 2, store: Path | None = None,
-               endpoint: str | None = None, name: str = "aikg") -> Server:
+               endpoint: str | None = None, name: str = "aikg", timeout: float | None = None,
+               settings: dict[str, str] | None = None) -> Server:
     """Serve a dataset with aikg: `aikg serve` when it exists, else gunicorn over the app factory.
 
     `store` serves an on-disk store, `endpoint` a remote SPARQL endpoint, else the dataset's files in memory.
     Validation is off here: the scale benchmark times it on its own.
     """
     port = free_port()
-    env = {"AIKG_VALIDATE": "0"}
+    env = {"AIKG_VALIDATE": "0", **(settings or {})}
+    if timeout is not None:
+        env["AIKG_QUERY_TIMEOUT"] = str(timeout)
     serve_help = aikg_help("serve")
     if serve_help:
         argv = [tool("aikg"), "serve", "--port", str(port), "--host", "127.0.0.1"]
@@ -276,3 +288,12 @@ def start_bare(servers: Servers, ds: Dataset, workers: int = 2) -> Server:
     argv = [tool("gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
             "bench.bare_app:app"]
     return servers.start("bare", argv, port, "/sparql", env={"BENCH_DATA": str(ds.nquads)})
+
+
+def start_bare_granian(servers: Servers, ds: Dataset, workers: int = 2) -> Server:
+    """Serve a dataset with the same bare Flask app under granian's WSGI interface (to compare the fronts)."""
+    port = free_port()
+    argv = [tool("granian"), "--interface", "wsgi", "--workers", str(workers), "--blocking-threads", "2",
+            "--host", "127.0.0.1", "--port", str(port), "--http", "1", "--log-level", "warning",
+            "bench.bare_app:app"]
+    return servers.start("bare-granian", argv, port, "/sparql", env={"BENCH_DATA": str(ds.nquads)})

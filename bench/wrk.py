@@ -20,12 +20,24 @@ class Request:
     path: str
     headers: tuple[tuple[str, str], ...] = ()
     body: str | None = None
+    #: Each request's body has a distinct number in place of %d (so that no cache can answer it).
+    unique: bool = False
 
     def lua(self) -> str:
         lines = [f"wrk.method = {_lua_string(self.method)}", f"wrk.path = {_lua_string(self.path)}"]
         lines += [f"wrk.headers[{_lua_string(k)}] = {_lua_string(v)}" for k, v in self.headers]
-        if self.body is not None:
+        if self.body is not None and not self.unique:
             lines.append(f"wrk.body = {_lua_string(self.body)}")
+        if self.unique and self.body is not None:
+            # Each wrk thread counts from its own offset: no two requests of a run carry the same number.
+            lines += [
+                "local threads = 0",
+                "function setup(thread) thread:set('tid', threads); threads = threads + 1 end",
+                "function init(args) counter = (tid or 0) * 1000000000 + (os.time() % 1000) * 100000 end",
+                f"local template = {_lua_string(self.body.replace('%', '%%').replace('%%d', '%d'))}",
+                "function request() counter = counter + 1; "
+                "return wrk.format(nil, nil, nil, string.format(template, counter)) end",
+            ]
         return "\n".join(lines) + "\n"
 
 

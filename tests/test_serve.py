@@ -1,4 +1,4 @@
-"""`aikg serve`: a real gunicorn server in a subprocess, on a free port, polled until it answers."""
+"""`aikg serve`: the real server (granian front, web processes, engines) in a subprocess, on a free port."""
 
 from __future__ import annotations
 
@@ -17,8 +17,7 @@ import requests
 from conftest import TINY
 
 from aikg.cli import cli
-from aikg.config import Settings
-from aikg.serving.server import server_options
+from aikg.config import Limits, Settings
 
 DATA = Path(__file__).parent / "data"
 AIKG = str(Path(sys.executable).parent / "aikg")
@@ -57,21 +56,41 @@ class ServeProcess:
             time.sleep(0.1)  # a poll interval, not a readiness guess
         pytest.fail(f"aikg serve did not answer within {deadline} s:\n{self.output()}")
 
-    def workers(self) -> set[int]:
-        """Return the pids of the master's child processes (gunicorn's workers)."""
-        children = set()
+    def children(self, of: int | None = None) -> set[int]:
+        """Return the pids of a process's children (by default the main process's)."""
+        parent = self.proc.pid if of is None else of
+        found = set()
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit():
                 with contextlib.suppress(OSError):
                     fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                    if int(fields[1]) == self.proc.pid:
-                        children.add(int(entry.name))
-        return children
+                    if int(fields[1]) == parent:
+                        found.add(int(entry.name))
+        return found
+
+    def supervisor(self) -> set[int]:
+        """Return the pid of the engines' supervisor (the main process's one child that has children)."""
+        return {pid for pid in self.children() if self.children(pid)}
+
+    def engines(self) -> set[int]:
+        """Return the pids of the engine processes (the supervisor's children)."""
+        return {pid for child in self.children() for pid in self.children(child)}
+
+    def workers(self) -> set[int]:
+        """Return the pids of the web processes (the main process's children other than the supervisor)."""
+        return {pid for pid in self.children() if not self.children(pid)}
 
     def wait_workers(self, n: int, deadline: float = 30.0) -> set[int]:
-        """Poll until the master has n workers; return their pids."""
+        """Poll until the main process has n web processes; return their pids."""
         end = time.monotonic() + deadline
         while (pids := self.workers()) and len(pids) != n and time.monotonic() < end:
+            time.sleep(0.05)
+        return pids
+
+    def wait_engines(self, n: int, deadline: float = 30.0) -> set[int]:
+        """Poll until n engines run; return their pids."""
+        end = time.monotonic() + deadline
+        while len(pids := self.engines()) != n and time.monotonic() < end:
             time.sleep(0.05)
         return pids
 
@@ -91,7 +110,7 @@ class ServeProcess:
 
 @pytest.fixture(scope="module")
 def served():
-    server = ServeProcess("--data", str(TINY), "--workers", "2", "--timeout", "5")
+    server = ServeProcess("--data", str(TINY), "--workers", "2", "--timeout", "5", env={"AIKG_ENGINES": "3"})
     try:
         yield server.wait_ready()
     finally:
@@ -112,14 +131,15 @@ def test_serve_prints_its_url_and_answers(served):
     assert [b["l"]["value"] for b in r.json()["results"]["bindings"]] == ["Test Google"]
 
 
-def test_serve_runs_gunicorn_sync_workers(served):
+def test_serve_runs_web_processes_and_engines(served):
     assert len(served.wait_workers(2)) == 2
+    assert len(served.wait_engines(3)) == 3  # AIKG_ENGINES
     r = requests.get(served.url + "/sparql", params={"query": "ASK {}"}, timeout=10)
-    assert "gunicorn" in r.headers.get("Server", "").lower()
+    assert "granian" in r.headers.get("Server", "").lower()
 
 
 def test_serve_answers_long_get_queries(served):
-    # gunicorn's default limit on the request line (4094 bytes) would refuse this before the app sees it.
+    # A common server's default limit on the request line (4 KB) would refuse this before the app sees it.
     text = "# " + "x" * 9000 + "\nASK {}"
     r = requests.get(served.url + "/sparql", params={"query": text}, timeout=10)
     assert r.status_code == 200
@@ -127,11 +147,13 @@ def test_serve_answers_long_get_queries(served):
     assert requests.post(served.url + "/sparql", data={"query": too_long}, timeout=10).status_code == 413
 
 
-def test_server_options_put_the_worker_timeout_above_the_query_timeout():
-    options = server_options(Settings(query_timeout=30.0), host="127.0.0.1", port=0, workers=2, announce=print)
-    assert options["timeout"] > 30
-    assert options["preload_app"] is True
-    assert options["worker_class"] == "sync"
+def test_limits_come_from_the_settings_with_derived_defaults():
+    limits = Limits.from_settings(Settings(query_timeout=7.0, max_query_bytes=1000, engines=0))
+    assert limits.query_timeout == 7.0
+    assert limits.max_body == 3 * 1000 + 16 * 1024  # a form-encoded query of the largest size fits
+    assert limits.engines >= 8
+    assert Limits.from_settings(Settings(engines=3, max_body_bytes=5)).engines == 3
+    assert Limits.from_settings(Settings(max_body_bytes=5)).max_body == 5
 
 
 def refused(data: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

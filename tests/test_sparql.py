@@ -220,6 +220,19 @@ def test_service_description(client):
     assert g.value(service, limits.maxRows).toPython() == 10_000
     assert g.value(service, limits.federatedQuery).toPython() is False
     assert g.value(service, limits.updates).toPython() is False
+    # The serving core's limits, as the settings give them, each described in the document itself.
+    from aikg.config import Limits
+    from aikg.web.http import SETTINGS
+
+    settings = client.application.extensions[SETTINGS]
+    serving = Limits.from_settings(settings)
+    assert g.value(service, limits.maxQueryDepth).toPython() == settings.max_query_depth
+    assert g.value(service, limits.engineSecondsPerMinute).toPython() == serving.client_budget
+    assert g.value(service, limits.concurrentQueries).toPython() == serving.client_queries
+    assert g.value(service, limits.queueTimeout).toPython() == serving.queue_timeout
+    assert g.value(service, limits.maxBodyBytes).toPython() == serving.max_body
+    for term in (limits.engineSecondsPerMinute, limits.queueLength, limits.headerTimeout, limits.maxHeaderBytes):
+        assert g.value(term, RDFS.comment) is not None
 
 
 def test_service_description_json_ld_and_default(client):

@@ -65,6 +65,29 @@ class Settings:
     #: absolute URL (RDF documents, the service description) build it from Host and say Vary: Host.
     base_url: str | None = None
 
+    # -- serving (aikg serve): engine processes, their queue, fair share, the result cache, the HTTP front --
+    #: Engine processes that run queries (0: twice the cores, at least eight: a runaway holds one until the
+    #: time limit); queries that may wait for one, and how long (seconds).
+    engines: int = 0
+    queue_length: int = 64
+    queue_timeout: float = 10.0
+    #: An engine retires (a fresh one is forked) once this much of its memory (MB) is its own.
+    engine_memory_mb: int = 512
+    #: CPU seconds after which a query is a long one: its engine yields the processor (nice +10); 0: never.
+    long_query: float = 0.5
+    #: Engine seconds a client (an address) may use per minute, and queries it may run at once.
+    client_budget: float = 60.0
+    client_queries: int = 4
+    #: Bytes of answers each web process keeps; 0 turns the result cache off.
+    result_cache_bytes: int = 64 * 1024 * 1024
+    #: Seconds a client has to send its request line and headers (also how long an idle connection stays
+    #: open), and its body; the body's size limit (0: three times MAX_QUERY_BYTES, for percent-encoding).
+    header_timeout: float = 10.0
+    body_timeout: float = 10.0
+    max_body_bytes: int = 0
+    #: Request line and headers together, in bytes (431 past it, before any Python runs).
+    max_header_bytes: int = 256 * 1024
+
     def __post_init__(self) -> None:
         if self.base_url is not None:
             object.__setattr__(self, "base_url", _base_url(self.base_url))
@@ -183,3 +206,46 @@ def _base_url(value: str) -> str:
 
 def _name(kind: Any) -> str:
     return "nothing" if kind is type(None) else "a list of paths" if get_origin(kind) is tuple else kind.__name__
+
+
+# -- serving limits ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Every limit of the serving core, the derived defaults filled in (the README's "Safe to leave open")."""
+
+    query_timeout: float
+    engines: int
+    engine_memory_mb: int
+    long_query: float
+    queue: int
+    queue_timeout: float
+    client_budget: float
+    client_queries: int
+    cache_bytes: int
+    header_timeout: float
+    body_timeout: float
+    max_body: int
+    max_header: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        """Read the limits from settings, filling in the derived defaults."""
+        max_query = settings.max_query_bytes or 64 * 1024
+        return cls(
+            query_timeout=settings.query_timeout or 30.0,
+            engines=settings.engines or max(8, 2 * (os.cpu_count() or 1)),
+            engine_memory_mb=settings.engine_memory_mb or 512,
+            long_query=max(0.0, settings.long_query),
+            queue=settings.queue_length or 64,
+            queue_timeout=settings.queue_timeout or 10.0,
+            client_budget=settings.client_budget or 60.0,
+            client_queries=settings.client_queries or 4,
+            cache_bytes=max(0, settings.result_cache_bytes),
+            header_timeout=settings.header_timeout or 10.0,
+            body_timeout=settings.body_timeout or 10.0,
+            # A form-encoded query takes up to three bytes a byte, and the dataset parameters some more.
+            max_body=settings.max_body_bytes or 3 * max_query + 16 * 1024,
+            max_header=settings.max_header_bytes or 256 * 1024,
+        )

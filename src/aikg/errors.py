@@ -98,3 +98,45 @@ class InvalidData(AikgError):
     def __init__(self, message: str, *, report: object | None = None, details: object | None = None) -> None:
         super().__init__(message, details=details)
         self.report = report
+
+
+# -- serving: the HTTP front, engine processes, fair share ----------------------------------------------
+
+
+class RequestTimeout(AikgError):
+    """A client took too long to send its request."""
+
+    status_code = 408
+    title = "Request timeout"
+
+
+class TooManyRequests(AikgError):
+    """A client spent its share of engine time, or runs too many queries at once (429, with Retry-After)."""
+
+    status_code = 429
+    exit_code = 3
+    title = "Too many requests"
+
+    def __init__(self, message: str, *, retry_after: int, details: object | None = None) -> None:
+        super().__init__(message, details=details)
+        self.retry_after = retry_after
+
+
+class ServiceBusy(AikgError):
+    """Every query engine is busy and the queue is full, or a query waited its limit in the queue (503)."""
+
+    status_code = 503
+    exit_code = 3
+    title = "Service busy"
+
+    def __init__(self, message: str, *, retry_after: int, details: object | None = None) -> None:
+        super().__init__(message, details=details)
+        self.retry_after = retry_after
+
+
+class EngineFailure(AikgError):
+    """The engine process answering a query died (a crash); it has been replaced (500)."""
+
+    status_code = 500
+    exit_code = 3
+    title = "Engine failure"

@@ -1,4 +1,4 @@
-"""`aikg serve`: validate the data and serve the site and the SPARQL endpoint with gunicorn."""
+"""`aikg serve`: validate the data and serve the site and the SPARQL endpoint (granian front, engine processes)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import click
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
-              help="Worker processes (default: one per core, at least two).")
+              help="Web processes (default: one per core, at least two); queries run in AIKG_ENGINES engine processes.")
 @click.option("--data", "data", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A data file to serve (repeat for several; default: the shipped data).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
@@ -26,7 +26,7 @@ import click
 def serve(host: str, port: int, workers: int | None, data: tuple[Path, ...], timeout: float | None,
           store: Path | None, endpoint: str | None, update_endpoint: str | None, watch: bool,
           no_validate: bool) -> None:
-    """Validate the data, then serve the site and the SPARQL endpoint (gunicorn, sync workers)."""
+    """Validate the data, then serve the site and the SPARQL endpoint (see the README's "Serving")."""
     from aikg.serving.server import serve as run_server
 
     overrides: dict[str, Any] = {}

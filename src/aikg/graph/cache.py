@@ -9,6 +9,7 @@ many short-lived stores (tests, a reload), never make it grow without bound.
 from __future__ import annotations
 
 import functools
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -19,6 +20,15 @@ from aikg.store import Store
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+
+def in_greenlet() -> bool:
+    """Tell whether this code runs in a greenlet other than its thread's main one (aikg serve's requests)."""
+    greenlet = sys.modules.get("greenlet")  # imported by the serving front only
+    if greenlet is None:
+        return False
+    return greenlet.getcurrent().parent is not None  # type: ignore[no-any-return]
+
 
 #: Versions kept per function: the live one, the previous one while queries finish on it, and some room.
 SIZE = 4
@@ -42,22 +52,31 @@ class PerVersion(Generic[P, T]):
         except KeyError:
             pass
         # One build per key at a time: concurrent first requests for a key wait for it rather than all
-        # computing it, while requests for other keys (another named query, another class) go ahead.
+        # computing it, while requests for other keys (another named query, another class) go ahead. But never
+        # wait for a build that is not this thread's: under `aikg serve` requests are greenlets of one thread,
+        # whose builder waits for an engine by handing the thread back to the event loop; a greenlet blocked on
+        # the build's lock would stop that loop, and the builder with it (the process would hang). A request
+        # that finds the build under way there computes the value itself (the same value: one data version).
         with self._lock:
             building = self._building.setdefault(key, threading.Lock())
-        with building:
-            try:
-                if key in self._entries:
-                    return self._entries[key]
-                value = self.fn(store, *args, **kwargs)
-                with self._lock:
-                    self._entries[key] = value
-                    while len(self._entries) > self.size:
-                        self._entries.popitem(last=False)
-                return value
-            finally:
-                with self._lock:
-                    self._building.pop(key, None)
+        if not building.acquire(blocking=not in_greenlet()):
+            return self._build(key, store, *args, **kwargs)
+        try:
+            if key in self._entries:
+                return self._entries[key]
+            return self._build(key, store, *args, **kwargs)
+        finally:
+            building.release()
+            with self._lock:
+                self._building.pop(key, None)
+
+    def _build(self, key: tuple[Hashable, ...], store: Store, *args: P.args, **kwargs: P.kwargs) -> T:
+        value = self.fn(store, *args, **kwargs)
+        with self._lock:  # never held while building: only around the dicts
+            self._entries[key] = value
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return value
 
     def __contains__(self, store: object) -> bool:
         """Tell whether something is kept for the store's current version."""

@@ -27,6 +27,7 @@ from typing import BinaryIO
 import pyoxigraph as ox
 
 from aikg.errors import NotFound
+from aikg.graph.cache import in_greenlet
 from aikg.namespaces import PREFIXES
 from aikg.sparql.formats import DATASET_FORMATS, GRAPH_FORMATS, Format
 from aikg.store import Store
@@ -89,13 +90,20 @@ def dump_file(store: Store, fmt: Format, cache_dir: Path | None = None, *, gzipp
     path = plain.with_name(plain.name + ".gz") if gzipped else plain
     if path.exists():
         return Dump(path, fmt, gzipped)
-    with _lock:  # one writer per process; other processes are kept apart by the rename below
+    # One writer per process; other processes (and a request that finds the lock held while it runs in a
+    # greenlet, which must not block the thread its writer needs: see aikg.graph.cache) are kept apart by
+    # the rename below.
+    locked = _lock.acquire(blocking=not in_greenlet())
+    try:
         if not path.exists():
             folder.mkdir(parents=True, exist_ok=True)
             if not plain.exists():
                 _atomic(plain, lambda tmp: write_dump(store, fmt, tmp))
             if gzipped:
                 _atomic(path, lambda tmp: _gzip(plain, tmp))
+    finally:
+        if locked:
+            _lock.release()
     return Dump(path, fmt, gzipped)
 
 

@@ -1,6 +1,8 @@
 """Run a query from the public: its structure read once, size, depth, time and row limits, the dataset rules.
 
-Nothing here knows about HTTP; the SPARQL protocol view and the query page both call :func:`run_query`.
+Nothing here knows about HTTP. The SPARQL protocol view calls :func:`answer_query`, which has the store write
+the answer in the format asked for (natively, where the store can); the query page calls :func:`run_query`,
+which returns terms. Both run the one :class:`~aikg.sparql.query.Query` made by :func:`prepare`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from aikg.config import Settings
 from aikg.errors import BadQuery, BadRequest, PayloadTooLarge, QueryTimeout
 from aikg.graph.document import description_triples
 from aikg.sparql.query import DEFAULT_MAX_DEPTH, Query, analyse
-from aikg.store import QueryResult, Solutions, Store, Triples
+from aikg.store import Answer, QueryResult, Solutions, Store, Triples
+from aikg.store.native import answer, by_terms
 
 DescribeFn = Callable[[Store, str], list[ox.Triple]]
 
@@ -53,29 +56,72 @@ def run_query(
     """
     if isinstance(query, str):
         query = prepare(query, settings)
-    text, prefix = query.text, 0
-    if query.needs_base and base_iri:
-        with contextlib.suppress(ValueError):  # not an absolute IRI: the engine then reports the relative IRIs
-            text = query.with_base(base_iri)
-            prefix = len(text) - len(query.text)
+    text, prefix = _based(query, base_iri)
     try:
         return _run(store, query, text, settings, default_graph, named_graphs)
     except BadQuery as e:
         raise query.relocate(e, prefix) from None
 
 
-def _run(store: Store, query: Query, text: str, settings: Settings, default_graph: Sequence[str] | None,
-         named_graphs: Sequence[str] | None) -> QueryResult:
+def answer_query(
+    store: Store,
+    query: Query | str,
+    fmt: str,
+    *,
+    settings: Settings,
+    default_graph: Sequence[str] | None = None,
+    named_graphs: Sequence[str] | None = None,
+    base_iri: str | None = None,
+) -> Answer:
+    """Answer a query from the public written in format `fmt`, with the checks and limits of :func:`run_query`.
+
+    The store writes the answer itself where it can (the engine, natively), so no Python term is made; a
+    SELECT gets an outer LIMIT of one more than the row cap, so the engine computes no row that is not sent.
+    """
+    if isinstance(query, str):
+        query = prepare(query, settings)
+    text, prefix = _based(query, base_iri)
     timeout = settings.query_timeout or None
     max_rows = settings.max_rows or None
+    try:
+        default_graph, named_graphs = _dataset(query, default_graph, named_graphs)
+        if default_graph is None and query.form == "DESCRIBE":
+            return by_terms(_run(store, query, text, settings, None, None), fmt)
+        if max_rows is not None and query.form == "SELECT":
+            text = text[: prefix] + query.with_row_limit(max_rows + 1)
+        return answer(store, text, fmt, default_graph=default_graph, named_graphs=named_graphs, timeout=timeout,
+                      limit=max_rows, volatile=query.volatile)
+    except BadQuery as e:
+        raise query.relocate(e, prefix) from None
+
+
+def _based(query: Query, base_iri: str | None) -> tuple[str, int]:
+    """Return the text to run (with BASE in front when the query needs one) and the length of what was put there."""
+    if query.needs_base and base_iri:
+        with contextlib.suppress(ValueError):  # not an absolute IRI: the engine then reports the relative IRIs
+            text = query.with_base(base_iri)
+            return text, len(text) - len(query.text)
+    return query.text, 0
+
+
+def _dataset(query: Query, default_graph: Sequence[str] | None,
+             named_graphs: Sequence[str] | None) -> tuple[list[str] | None, list[str] | None]:
+    """Return the dataset to run on: the protocol's, else the query's own FROM clauses, else None (the union)."""
     if default_graph is None and named_graphs is None and query.has_dataset:
         # The query's own FROM / FROM NAMED clauses name the dataset; the store's union default
         # graph would otherwise override them.
         default_graph, named_graphs = query.default_graphs, query.named_graphs
     if default_graph is not None or named_graphs is not None:
-        default_graph = _iris(default_graph or (), "default-graph-uri")
-        named_graphs = _iris(named_graphs or (), "named-graph-uri")
-    elif query.form == "DESCRIBE":
+        return _iris(default_graph or (), "default-graph-uri"), _iris(named_graphs or (), "named-graph-uri")
+    return None, None
+
+
+def _run(store: Store, query: Query, text: str, settings: Settings, default_graph: Sequence[str] | None,
+         named_graphs: Sequence[str] | None) -> QueryResult:
+    timeout = settings.query_timeout or None
+    max_rows = settings.max_rows or None
+    default_graph, named_graphs = _dataset(query, default_graph, named_graphs)
+    if default_graph is None and query.form == "DESCRIBE":
         # The resource documents and DESCRIBE share one definition of a description.
         select = query.describe_as_select()
         if text is not query.text:

@@ -1,15 +1,16 @@
 """The SPARQL 1.1 Service Description of the public endpoint, with its limits stated as data.
 
-The limits (time limit, row cap, query size, no SERVICE, no LOAD, no update) have no terms in the
-Service Description vocabulary, so they are stated with the few terms of the endpoint namespace below,
-each of which is described in the document itself.
+The limits (time limit, row cap, query size, nesting depth, no SERVICE, no LOAD, no update, and the
+serving core's fair share, queue and request limits) have no terms in the Service Description vocabulary,
+so they are stated with the few terms of the endpoint namespace below, each of which is described in the
+document itself.
 """
 
 from __future__ import annotations
 
 import pyoxigraph as ox
 
-from aikg.config import Settings
+from aikg.config import Limits, Settings
 from aikg.graph.cache import per_version
 from aikg.namespaces import BASE, DCTERMS, PREFIXES, RDF, RDFS, SD, VOID, XSD
 from aikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS
@@ -30,6 +31,21 @@ _LIMIT_TERMS = {
     "a graph the store does not hold is empty).",
     "updates": "Whether SPARQL Update is accepted (here: false; an update gets 403, "
     "or 415 when sent as application/sparql-update).",
+    "maxQueryDepth": "Deepest nesting of brackets and chained operators accepted; a deeper query gets 400 "
+    "naming the limit (the engine's parser would crash past about 1,700).",
+    "engineSecondsPerMinute": "Engine time each client (by address) may use, in seconds a minute (a burst of "
+    "the whole budget, refilled at a sixtieth a second); past it a query gets 429 Too Many Requests with "
+    "Retry-After. Answers kept in the result cache cost nothing.",
+    "concurrentQueries": "Queries one client may run at once; one more gets 429 with Retry-After.",
+    "queueLength": "Queries that may wait for a free query engine; when the queue is full a query gets 503 "
+    "Service Unavailable with Retry-After at once.",
+    "queueTimeout": "Seconds a query may wait for a free query engine; past it 503 with Retry-After.",
+    "headerTimeout": "Seconds a client has to send its request line and headers; also how long an idle "
+    "connection is kept open.",
+    "bodyTimeout": "Seconds a client has to send a request body once its headers are in; past it 408.",
+    "maxBodyBytes": "Longest request body accepted, in bytes, checked as it arrives; a longer one gets 413.",
+    "maxHeaderBytes": "Longest request line and headers together, in bytes, checked as they arrive; past it "
+    "431 Request Header Fields Too Large.",
 }
 
 _GRAPH_SIZES = """SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"""
@@ -51,16 +67,34 @@ def _lit(value: object) -> ox.Literal:
 
 def service_description(store: Store, settings: Settings, endpoint_url: str, void_url: str) -> list[ox.Triple]:
     """Describe the endpoint: languages, result formats, features, default dataset and limits."""
-    timeout, max_rows, max_bytes = settings.query_timeout, settings.max_rows, settings.max_query_bytes
+    serving = Limits.from_settings(settings)
+    limits: dict[str, object] = {
+        "queryTimeout": settings.query_timeout,
+        "maxRows": settings.max_rows,
+        "maxQueryBytes": settings.max_query_bytes,
+        "maxQueryDepth": settings.max_query_depth,
+        "federatedQuery": False,
+        "remoteLoading": False,
+        "updates": False,
+        "engineSecondsPerMinute": serving.client_budget,
+        "concurrentQueries": serving.client_queries,
+        "queueLength": serving.queue,
+        "queueTimeout": serving.queue_timeout,
+        "headerTimeout": serving.header_timeout,
+        "bodyTimeout": serving.body_timeout,
+        "maxBodyBytes": serving.max_body,
+        "maxHeaderBytes": serving.max_header,
+    }
     title = settings.title or "aikg"
     # Counting the graphs costs a query over everything: do it once per data version, URL and limits.
-    return list(_described(store, endpoint_url, void_url, timeout, max_rows, max_bytes, title))
+    return list(_described(store, endpoint_url, void_url, tuple(limits.items()), title))
 
 
 @per_version(size=16)
 def _described(
-    store: Store, endpoint_url: str, void_url: str, timeout: float, max_rows: int, max_bytes: int, title: str
+    store: Store, endpoint_url: str, void_url: str, limits: tuple[tuple[str, object], ...], title: str
 ) -> tuple[ox.Triple, ...]:
+    stated = dict(limits)
     out: list[ox.Triple] = []
     add = out.append
     rdf_type = _n(RDF + "type")
@@ -83,20 +117,16 @@ def _described(
                 "A read-only SPARQL 1.1 Query endpoint. The default graph is the union of the named graphs; "
                 "default-graph-uri and named-graph-uri select graphs held here (others are empty, never fetched). "
                 "SERVICE, LOAD and SPARQL Update are refused. "
-                f"Queries run at most {timeout:g} s (then 503), answers hold at most {max_rows} rows "
-                f"(a cut answer says so in its headers), query texts are at most {max_bytes} bytes (else 413)."
+                f"Queries run at most {stated['queryTimeout']:g} s (then 503), answers hold at most "
+                f"{stated['maxRows']} rows (a cut answer says so in its headers), query texts are at most "
+                f"{stated['maxQueryBytes']} bytes (else 413). Each client may use "
+                f"{stated['engineSecondsPerMinute']:g} engine seconds a minute and run "
+                f"{stated['concurrentQueries']} queries at once (else 429 with Retry-After); a query waits at "
+                f"most {stated['queueTimeout']:g} s for a free engine (else 503 with Retry-After)."
             ),
         )
     )
-    limits = {
-        "queryTimeout": timeout,
-        "maxRows": max_rows,
-        "maxQueryBytes": max_bytes,
-        "federatedQuery": False,
-        "remoteLoading": False,
-        "updates": False,
-    }
-    for name, value in limits.items():
+    for name, value in limits:
         add(ox.Triple(service, _n(LIMITS + name), _lit(value)))
     for name, comment in _LIMIT_TERMS.items():
         term = _n(LIMITS + name)

@@ -1,172 +1,168 @@
-"""The production server: gunicorn's sync workers over one app that is built, loaded and validated once.
+"""The production server: granian's HTTP front, web processes that never run a query, and engine processes.
 
-The app is built in the master before any worker exists (gunicorn's preload_app), so invalid data stops
-the server before it listens and every worker forks with the graph already in memory, and with the
-search index, the timeline and the home page's counts already built (at a million triples these take
-seconds, which each worker would otherwise spend on its first page).
+Process model (README, "Serving"):
 
-A sync worker serves one request at a time, so its queries run in the request's own thread, watched by a
-deadline thread (``aikg.store.embedded.run_inline``): handing each query to another thread, as a
-multi-threaded server must, would cost a third of a trivial query's time. The engine cannot stop a
-query, so when one passes its limit the watchdog answers the client itself (the app's own 503 response,
-rendered for that request) and ends the worker; the arbiter forks a fresh one from the preloaded app.
+- the main process forks the engine supervisor first (:mod:`aikg.serving.engines`), which loads and
+  validates the data and forks the engines; invalid data stops the server here, before it listens;
+- the main process then builds the app over a :class:`~aikg.store.pool.PoolStore` (queries go to the
+  engines), behind the fair share gate and the result cache, builds the pages' caches once through the
+  engines, and hands the app to granian, which forks the web processes from it: they share the caches;
+- each web process runs granian's Rust HTTP server and :class:`~aikg.serving.front.Front`, which reads
+  every request in full before the app sees it and runs the app in greenlets whose engine waits are
+  cooperative; a slow client or a runaway query holds neither a web process nor a thread.
+
+Over a remote store there are no engines: the remote store's own time limit applies, the app runs on a
+small thread pool in each web process (its HTTP client blocks), and fair share and the cache still apply.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
+import multiprocessing
 import os
-import sys
+import resource
+import shutil
+import socket
+import tempfile
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from gunicorn.app.base import BaseApplication
 
-from aikg.config import Settings, load_config
-from aikg.errors import AikgError, QueryTimeout
-from aikg.graph import home, search, timeline
+from aikg.config import Limits, Settings, load_config
+from aikg.errors import AikgError
+from aikg.graph import home, paths, search, timeline, trends
+from aikg.ingest.load import open_store
+from aikg.serving.engines import EnginePool, PoolOptions
+from aikg.serving.engines import start as start_engines
+from aikg.serving.front import Front
+from aikg.serving.share import FairShare
 from aikg.store import Store
-from aikg.store.embedded import run_inline
+from aikg.store.gate import GatedStore
+from aikg.store.pool import PoolSettings, PoolStore
 from aikg.store.remote import RemoteStore
+from aikg.store.resultcache import CachedStore
 from aikg.web.app import create_app
-from aikg.web.handlers import error_response
-from aikg.web.http import get_store
 
 log = logging.getLogger(__name__)
 
-#: The app, and the request a worker is serving, for the answer to a query that overran its limit.
-_serving: dict[str, Any] = {}
+#: How long the queries that build the pages' caches may take, once, before any request: on millions of
+#: triples they pass the limit set for a visitor's query.
+WARM_TIMEOUT = 600.0
+#: Threads per web process that run the app over a remote store (whose client blocks).
+REMOTE_THREADS = 8
 
 
 def default_workers() -> int:
-    """Return the default number of worker processes: one per core (queries are CPU-bound), at least two."""
+    """Return the default number of web processes: one per core, at least two."""
     return max(2, os.cpu_count() or 1)
 
 
-def build_app(overrides: Mapping[str, Any]) -> Flask:
-    """Build the app (loading and validating the data) and the caches its workers will share."""
-    app = create_app(overrides)
-    warm(get_store(app))
-    return app
+@dataclass
+class Served:
+    """What `aikg serve` runs: the app, its engine pool (None over a remote store) and their folder."""
+
+    app: Flask
+    store: Store
+    pool: EnginePool | None
+    folder: Path
+
+    def stop(self) -> None:
+        """Stop the engines and remove the folder of their socket and of the fair share table."""
+        if self.pool is not None:
+            self.pool.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
-#: How long the queries that build the caches may take on a remote store, once, before any request:
-#: on millions of triples they pass the limit set for a visitor's query.
-WARM_TIMEOUT = 600.0
+def build(overrides: Mapping[str, Any] | Settings) -> Served:
+    """Start the engines (loading and validating the data), build the app over them, and warm its caches."""
+    settings = overrides if isinstance(overrides, Settings) else load_config(overrides)
+    limits = Limits.from_settings(settings)
+    pool: EnginePool | None = None
+    inner: Store
+    if settings.endpoint:
+        inner = open_store(settings)
+        folder = Path(tempfile.mkdtemp(prefix="aikg-serve-"))
+    else:
+        options = PoolOptions(limits.engines, limits.queue, limits.queue_timeout,
+                              max_private_mb=limits.engine_memory_mb, long_query=limits.long_query)
+        # An on-disk store is opened by each engine after the fork (RocksDB's threads do not survive one).
+        pool = start_engines(functools.partial(open_store, settings), options, in_engines=bool(settings.store))
+        folder = pool.folder
+        retry = max(1, round(min(limits.queue_timeout, limits.query_timeout)))
+        inner = PoolStore(PoolSettings(pool.path, limits.query_timeout, limits.queue_timeout, retry,
+                                       dynamic=settings.watch))
+    try:
+        inner.info  # noqa: B018  # an engine that cannot open the store says so now, before serving
+        # A query stopped at the limit is charged at most the limit; a count left by a dead process goes stale.
+        share = FairShare(folder, budget=limits.client_budget, concurrent=limits.client_queries,
+                          stale_after=limits.query_timeout + limits.queue_timeout + 30.0)
+        store: Store = GatedStore(inner, share)
+        if limits.cache_bytes:
+            store = CachedStore(store, limits.cache_bytes)
+        app = create_app(settings, store=store)
+        warm(store, inner)
+    except BaseException:
+        if pool is not None:
+            pool.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return Served(app, store, pool, folder)
 
 
-def warm(store: Store) -> None:
-    """Build what the pages compute once per data version, so that forked workers share it.
+def warm(store: Store, inner: Store | None = None) -> None:
+    """Build what the pages compute once per data version, so that forked web processes share it.
 
-    Over a remote store the queries get WARM_TIMEOUT, and the pooled connections are closed afterwards
-    so that no two workers share a socket. If the remote store cannot answer, the server still starts
-    and the pages build what they need on first use.
+    The queries get WARM_TIMEOUT; a remote store's pooled connections are closed afterwards so that no
+    two processes share a socket. If a remote store cannot answer, the server still starts and the pages
+    build what they need on first use.
     """
     began = time.perf_counter()
-    remote = store if isinstance(store, RemoteStore) else None
-    limit = remote.timeout if remote else 0.0
+    target = inner if inner is not None else store
+    limit = getattr(target, "timeout", None)
+    remote = isinstance(target, RemoteStore)
     try:
-        if remote:
-            remote.timeout = max(limit, WARM_TIMEOUT)
+        if limit is not None:
+            target.timeout = max(limit, WARM_TIMEOUT)  # type: ignore[attr-defined]
         search.index(store)
         timeline.timeline(store)
         home.stats(store)
+        paths.edges_of(store, ())  # the explorer's index of links (about a second on the shipped graph)
+        for metric in ("compute", "parameters"):
+            trends.trends(store, metric)
     except AikgError as e:
-        if remote is None:
+        if not remote:
             raise
         log.warning("the pages' caches were not built before serving (%s); the first pages build them", e)
         return
     finally:
+        if limit is not None:
+            target.timeout = limit  # type: ignore[attr-defined]
         if remote:
-            remote.timeout = limit
-            remote.close()
-    log.info("search index, timeline and counts built in %.1f s", time.perf_counter() - began)
+            target.close()
+    log.info("search index, timeline, counts, links and trends built in %.1f s", time.perf_counter() - began)
 
 
-def _recording(app: Flask) -> Callable[[dict[str, Any], Any], Any]:
-    """Wrap the app so that the worker knows which request it is serving."""
-    _serving["app"] = app
-
-    def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
-        _serving["environ"] = environ
-        return app(environ, start_response)
-
-    return wsgi
-
-
-def _post_fork(server: Any, worker: Any) -> None:
-    run_inline(_answer_and_exit)
+def _raise_open_files() -> int:
+    """Raise this process's limit on open files to the hard limit (each connection holds one); return it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        return target
+    return soft
 
 
-def _answer_and_exit(error: QueryTimeout) -> None:
-    """From the watchdog thread: send the app's 503 for the request being served, then end the worker."""
-    app: Flask = _serving["app"]
-    environ = _serving.get("environ") or {}
-    try:
-        with app.request_context(environ):
-            response = app.process_response(error_response(error.status_code, error.title, error.message))
-            head = [f"HTTP/1.1 {response.status}"]
-            head += [f"{k}: {v}" for k, v in response.get_wsgi_headers(environ).items() if k.lower() != "connection"]
-            head.append("Connection: close")
-            environ["gunicorn.socket"].sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + response.get_data())
-    except Exception:  # the client may be gone; the worker must end all the same
-        log.exception("could not answer the query that overran its limit")
-    log.warning("worker %s retires: it holds a query past its limit", os.getpid())
-    logging.shutdown()
-    os._exit(0)
-
-
-def _when_ready(announce: Callable[[str], None]) -> Callable[[Any], None]:
-    def when_ready(server: Any) -> None:
-        for listener in server.LISTENERS:
-            host, port = listener.sock.getsockname()[:2]
-            url = f"http://{host}:{port}/" if ":" not in host else f"http://[{host}]:{port}/"
-            announce(f"aikg is serving {url} (SPARQL endpoint: {url}sparql). Press Ctrl+C to stop.")
-
-    return when_ready
-
-
-class AikgServer(BaseApplication):  # type: ignore[misc]
-    """gunicorn serving an app that was built before the server starts."""
-
-    def __init__(self, app: Flask, options: Mapping[str, Any]) -> None:
-        self.application = app
-        self.options = dict(options)
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Callable[[dict[str, Any], Any], Any]:
-        return _recording(self.application)
-
-
-def server_options(
-    settings: Settings, *, host: str, port: int, workers: int, announce: Callable[[str], None]
-) -> dict[str, Any]:
-    """Return gunicorn's settings: sync workers, preloaded app, a worker timeout above the query timeout."""
-    query_timeout = settings.query_timeout or 30.0
-    return {
-        "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
-        "workers": workers,
-        "worker_class": "sync",
-        "preload_app": True,
-        # gunicorn kills a worker silent for this long; a query is stopped well before.
-        "timeout": int(query_timeout) + 30,
-        "graceful_timeout": 10,
-        "keepalive": 2,
-        # Long GET queries: the query size limit (413) is ours to enforce, not the request line's.
-        "limit_request_line": 0,
-        "post_fork": _post_fork,
-        "when_ready": _when_ready(announce),
-        "accesslog": None,
-        "errorlog": "-",
-        "loglevel": "warning",
-        "proc_name": "aikg",
-    }
+def _free_port(host: str) -> int:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
 
 
 def serve(
@@ -177,14 +173,35 @@ def serve(
     workers: int | None = None,
     announce: Callable[[str], None] | None = None,
 ) -> None:
-    """Validate and load the data, then serve it with gunicorn until stopped."""
+    """Validate and load the data, start the engines, then serve with granian until stopped."""
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
+    from granian.server import Server
+
     settings = load_config(overrides)
-    app = build_app(overrides)
+    limits = Limits.from_settings(settings)
     say = announce or (lambda line: print(line, flush=True))
-    options = server_options(settings, host=host, port=port, workers=workers or default_workers(), announce=say)
-    # gunicorn parses sys.argv unless told otherwise; the CLI has already read it.
-    argv, sys.argv = sys.argv, sys.argv[:1]
+    workers = workers or default_workers()
+    # granian forks its workers from this process when the start method is fork, which is what lets them
+    # share the app and its caches; Python 3.14 changes the default on Linux.
+    multiprocessing.set_start_method("fork", force=True)
+    files = _raise_open_files()
+    # Each idle connection costs a file and a little memory, never a thread; it is closed after HEADER_TIMEOUT.
+    connections = max(64, min(4096, files // (workers + 1) - 64))
+    served = build(settings)
     try:
-        AikgServer(app, options).run()
+        front = Front(served.app, max_body=limits.max_body, body_timeout=limits.body_timeout,
+                      threads=0 if served.pool is not None else REMOTE_THREADS)
+        port = port or _free_port(host)
+        server = Server(
+            "aikg", address=host, port=port, interface=Interfaces.RSGI, workers=workers, http=HTTPModes.http1,
+            backlog=max(128, 2 * connections), backpressure=connections, websockets=False,
+            http1_settings=HTTP1Settings(header_read_timeout=int(limits.header_timeout * 1000),
+                                         max_buffer_size=limits.max_header),
+            respawn_failed_workers=True, workers_kill_timeout=10, log_level="warning",  # type: ignore[arg-type]
+        )
+        url = f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+        server.on_startup(lambda: say(f"aikg is serving {url} (SPARQL endpoint: {url}sparql). Press Ctrl+C to stop."))
+        server.serve(target_loader=lambda *args, **kwargs: front, wrap_loader=False)  # type: ignore[arg-type, return-value]
     finally:
-        sys.argv = argv
+        served.stop()

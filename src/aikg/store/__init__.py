@@ -15,8 +15,22 @@ from pyoxigraph import Quad
 from aikg.sparql.results import Boolean, QueryResult, Solutions, Term, Triples
 
 __all__ = [
-    "Boolean", "DatasetInfo", "QueryResult", "Solutions", "Store", "Term", "Triples", "ask", "select",
+    "Answer", "Boolean", "DatasetInfo", "QueryResult", "Solutions", "Store", "Term", "Triples", "ask", "select",
 ]
+
+
+@dataclass
+class Answer:
+    """A query's answer already written in a format (``fmt``: the name of a result or RDF format).
+
+    A store that can write answers itself (see :func:`aikg.store.native.answer`) makes no Python term;
+    ``rows`` is how many rows or triples it holds when the store counted them (else None).
+    """
+
+    body: bytes
+    fmt: str
+    truncated: bool = False
+    rows: int | None = None
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ symlink, which is atomic: a reader opens either the old version or the new one, 
 killed at any moment leaves ``current`` as it was.
 After the switch, versions older than the previous one are deleted.
 
-Reload. Servers open ``current`` read-only (several worker processes share one copy on disk). With
+Reload. Servers open ``current`` read-only (the engine processes share one copy on disk). With
 ``watch=True`` (setting ``WATCH``, ``aikg serve --watch``) a store looks at the symlink at most every
 :data:`CHECK_EVERY` seconds, on the next query; when it has moved, it opens the new version and sends new
-queries there, while queries already running finish on the old one. Without watching, restart the
-workers (SIGHUP to gunicorn starts fresh workers, which open the new version).
+queries there, while queries already running finish on the old one. Without watching, restart
+the server (its engines open the new version when they start).
 """
 
 from __future__ import annotations
@@ -38,11 +38,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
 from aikg.errors import StoreUnavailable
-from aikg.store import DatasetInfo, QueryResult, Term
+from aikg.store import Answer, DatasetInfo, QueryResult, Term
 from aikg.store.embedded import EmbeddedStore
 
 log = logging.getLogger(__name__)
@@ -271,6 +272,32 @@ class DiskStore:
             text, substitutions=substitutions, default_graph=default_graph, named_graphs=named_graphs,
             timeout=timeout, limit=limit,
         )
+
+    def answer(
+        self,
+        text: str,
+        fmt: str,
+        *,
+        default_graph: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        timeout: float | None = None,
+        limit: int | None = None,
+        volatile: bool | None = None,
+    ) -> Answer:
+        """Run a SPARQL query on the live version and write its answer (see :func:`aikg.store.native.answer`)."""
+        return self.live().answer(
+            text, fmt, default_graph=default_graph, named_graphs=named_graphs, timeout=timeout, limit=limit
+        )
+
+    def raw(
+        self,
+        text: str,
+        substitutions: Mapping[str, Term] | None = None,
+        default_graph: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> Any:
+        """Run a query on the live version with no time limit; return pyoxigraph's lazy result."""
+        return self.live().raw(text, substitutions, default_graph, named_graphs)
 
     def quads(self) -> Iterator[ox.Quad]:
         """Iterate over every quad of the live version."""

@@ -3,33 +3,33 @@
 pyoxigraph has no timeout or cancellation, and evaluation happens while results are iterated. A query
 with a time limit therefore runs on a daemon thread (pyoxigraph releases the GIL); when the limit
 passes, the caller gets :class:`QueryTimeout` at once and the thread is abandoned, keeping a core busy
-until its query finishes (the development server and the commands accept that).
-
-A process that serves one request at a time and may die for a runaway query (a gunicorn sync worker)
-can call :func:`run_inline` instead: queries then run in the caller's thread, which saves the hand-off
-to another thread (a third of the time of a trivial /sparql request), and a watchdog thread calls the
-given `overrun` function when a query passes its limit; that function answers and ends the process.
+until its query finishes. The CLI and the in-process apps of the tests accept that; ``aikg serve`` runs
+every query in an engine process instead (:mod:`aikg.store.pool`), which is killed at the limit, and
+calls this store there without a time limit.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import queue
 import re
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
-from aikg.errors import BadQuery, QueryTimeout
+from aikg.errors import AikgError, BadQuery, QueryTimeout, StoreUnavailable
 from aikg.sparql.values import bind_values
-from aikg.store import Boolean, DatasetInfo, QueryResult, Solutions, Term, Triples
+from aikg.store import Answer, Boolean, DatasetInfo, QueryResult, Solutions, Term, Triples
+from aikg.store.native import write
 
 log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 
 class EmbeddedStore:
@@ -52,6 +52,56 @@ class EmbeddedStore:
         limit: int | None = None,
     ) -> QueryResult:
         """Run a SPARQL query (see :meth:`aikg.store.Store.query`)."""
+        text, kwargs = self._prepare(text, substitutions, default_graph, named_graphs)
+
+        def run() -> QueryResult:
+            try:
+                return materialise(self._run(text, kwargs), limit)
+            except OSError as e:
+                raise _evaluation_error(e) from None
+
+        return self._timed(run, timeout, text)
+
+    def answer(
+        self,
+        text: str,
+        fmt: str,
+        *,
+        default_graph: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        timeout: float | None = None,
+        limit: int | None = None,
+        volatile: bool | None = None,
+    ) -> Answer:
+        """Run a SPARQL query and write its answer natively (see :func:`aikg.store.native.answer`)."""
+        text, kwargs = self._prepare(text, None, default_graph, named_graphs)
+
+        def run() -> Answer:
+            try:
+                return write(self._run(text, kwargs), fmt, limit)
+            except OSError as e:
+                raise _evaluation_error(e) from None
+
+        return self._timed(run, timeout, text)
+
+    def raw(
+        self,
+        text: str,
+        substitutions: Mapping[str, Term] | None = None,
+        default_graph: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> Any:
+        """Run a query with no time limit and return pyoxigraph's lazy result (for engine processes)."""
+        text, kwargs = self._prepare(text, substitutions, default_graph, named_graphs)
+        return self._run(text, kwargs)
+
+    def _prepare(
+        self,
+        text: str,
+        substitutions: Mapping[str, Term] | None,
+        default_graph: Sequence[str] | None,
+        named_graphs: Sequence[str] | None,
+    ) -> tuple[str, dict[str, Any]]:
         kwargs: dict[str, Any] = {}
         if default_graph is not None:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graph]
@@ -63,25 +113,24 @@ class EmbeddedStore:
             text = bind_values(text, substitutions)  # planned as a join, where substitutions are not
         elif substitutions:
             kwargs["substitutions"] = {ox.Variable(k): v for k, v in substitutions.items()}
+        return text, kwargs
 
-        def run() -> QueryResult:
-            try:
-                raw = self.oxi.query(text, **kwargs)
-            except SyntaxError as e:
-                raise BadQuery(_syntax_message(str(e)), details=_position(str(e))) from None
-            except (ValueError, TypeError) as e:
-                raise BadQuery(str(e)) from None
-            except RuntimeError as e:
-                # pyoxigraph refuses a substitution of a variable that is not projected (SEP-0007).
-                raise BadQuery(f"Cannot bind parameters: {e}") from None
-            return materialise(raw, limit)
+    def _run(self, text: str, kwargs: dict[str, Any]) -> Any:
+        try:
+            return self.oxi.query(text, **kwargs)
+        except SyntaxError as e:
+            raise BadQuery(_syntax_message(str(e)), details=_position(str(e))) from None
+        except (ValueError, TypeError) as e:
+            raise BadQuery(str(e)) from None
+        except RuntimeError as e:
+            # pyoxigraph refuses a substitution of a variable that is not projected (SEP-0007).
+            raise BadQuery(f"Cannot bind parameters: {e}") from None
 
+    def _timed(self, run: Callable[[], _T], timeout: float | None, text: str) -> _T:
         if timeout is None:
             return run()
-        if _inline is not None:
-            return _inline.run(run, timeout)
         try:
-            return self._runner.run(run, timeout)
+            return self._runner.run(run, timeout)  # type: ignore[no-any-return]
         except QueryTimeout:
             log.warning("query abandoned after %.1f s: %s", timeout, text[:200].replace("\n", " "))
             raise
@@ -130,6 +179,16 @@ def materialise(raw: Any, limit: int | None) -> QueryResult:
     return Triples(triples, truncated)
 
 
+def _evaluation_error(error: OSError) -> AikgError:
+    """Translate an I/O error raised while a query is evaluated."""
+    if error.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ECONNREFUSED) or "Network" in str(error):
+        # Only SERVICE makes the engine open a connection, and it is refused before any engine sees a query;
+        # engine processes have no network where the platform allows it.
+        return BadQuery("This endpoint does not fetch remote data on a query's behalf (SERVICE): its query "
+                        "engines have no network. Query the other endpoint yourself and combine the results.")
+    return StoreUnavailable(f"The store could not be read: {error}")
+
+
 def _syntax_message(message: str) -> str:
     # pyoxigraph says "error at L:C: expected one of ..." and lists character classes as ranges of
     # code points; keep the position and the named alternatives, summarise the ranges.
@@ -165,8 +224,8 @@ class _Runner:
         self._start()
 
     def _start(self) -> None:
-        # Threads do not survive fork(): a server that loads the store before forking its workers
-        # (gunicorn's preload_app) needs fresh threads, queue and lock in each worker.
+        # Threads do not survive fork(): a process forked after the store was loaded (an engine, a
+        # test's child) needs fresh threads, queue and lock.
         self._pid = os.getpid()
         self._tasks: queue.SimpleQueue[tuple[Callable[[], Any], _Slot]] = queue.SimpleQueue()
         self._lock = threading.Lock()
@@ -210,58 +269,3 @@ class _Slot:
         self.value: Any = None
         self.error: BaseException | None = None
         self.abandoned = False
-
-
-class _Watched:
-    """Runs one query at a time in the caller's thread; a watchdog thread checks its deadline.
-
-    The caller only writes two attributes per query (no thread is woken); the watchdog looks every
-    `tick` seconds, so a runaway is caught at most that late. Once the watchdog claims an overrun, the
-    caller never returns (its process is ending): nothing can be written after the overrun's answer.
-    """
-
-    def __init__(self, overrun: Callable[[QueryTimeout], None], tick: float = 0.05) -> None:
-        self._overrun = overrun
-        self._tick = tick
-        self._lock = threading.Lock()
-        self._current: tuple[float, float] | None = None  # (deadline, limit) of the running query
-        self._claimed = False
-        self._pid = -1
-
-    def run(self, fn: Callable[[], Any], timeout: float) -> Any:
-        if self._pid != os.getpid():  # started lazily, in the process that queries (after any fork)
-            self._pid = os.getpid()
-            threading.Thread(target=self._watch, name="aikg-watchdog", daemon=True).start()
-        self._current = (time.monotonic() + timeout, timeout)
-        try:
-            return fn()
-        finally:
-            with self._lock:
-                self._current = None
-                claimed = self._claimed
-            if claimed:
-                threading.Event().wait()  # the watchdog is answering and ending the process
-
-    def _watch(self) -> None:
-        while True:
-            time.sleep(self._tick)
-            current = self._current
-            if current is None or time.monotonic() < current[0]:
-                continue
-            with self._lock:
-                if self._current is not current:
-                    continue  # it finished meanwhile
-                self._claimed = True
-            log.warning("query past its %.1f s limit: the process answers 503 and exits", current[1])
-            self._overrun(QueryTimeout.after(current[1]))
-            return
-
-
-_inline: _Watched | None = None
-
-
-def run_inline(overrun: Callable[[QueryTimeout], None]) -> None:
-    """Run this process's timed queries in the caller's thread; call `overrun` (which must end the
-    process: the engine cannot stop) from a watchdog thread when one passes its limit."""
-    global _inline
-    _inline = _Watched(overrun)

@@ -11,6 +11,7 @@ from flask import Flask
 from aikg.config import Settings, load_config
 from aikg.ingest.load import open_store
 from aikg.store import Store
+from aikg.store.gate import requester
 from aikg.web.http import SETTINGS, StrictRequest, check_utf8, href, security_headers, vary_host
 
 
@@ -42,5 +43,13 @@ def create_app(config: Mapping[str, Any] | Settings | None = None, *, store: Sto
     for module in (sparql, linked, api, pages, lists, trends):
         app.register_blueprint(module.bp)
     handlers.register(app)
+    app.before_request(_identify)
     app.add_template_global(href)
     return app
+
+
+def _identify() -> None:
+    """Say whom this request's queries run for (the fair share of engine time is per client address)."""
+    from flask import request
+
+    requester.set(request.remote_addr)

@@ -7,10 +7,15 @@ import logging
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from aikg.errors import AikgError
+from aikg.errors import AikgError, BadRequest, PayloadTooLarge, RequestTimeout
 from aikg.sparql.formats import accepts_html
 
 log = logging.getLogger(__name__)
+
+#: The environ key under which a server that read the request says it refused it: (status, message).
+#: The app answers the refusal, so that it has the app's error shape (aikg.serving.front sets it).
+REFUSED = "aikg.refused"
+_REFUSALS: dict[int, type[AikgError]] = {400: BadRequest, 408: RequestTimeout, 413: PayloadTooLarge}
 
 
 def _wants_html() -> bool:
@@ -44,11 +49,22 @@ def error_response(status: int, title: str, message: str, details: object | None
 def register(app: Flask) -> None:
     """Register the error handlers on the app."""
 
+    @app.before_request
+    def _refused() -> None:
+        refused = request.environ.get(REFUSED)
+        if refused:
+            status, message = refused
+            raise _REFUSALS.get(status, BadRequest)(message)
+
     @app.errorhandler(AikgError)
     def _aikg(e: AikgError) -> Response:
         if e.status_code >= 500:
             log.warning("%s: %s", e.title, e.message)
-        return error_response(e.status_code, e.title, e.message, e.details)
+        response = error_response(e.status_code, e.title, e.message, e.details)
+        retry_after = getattr(e, "retry_after", None)
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(max(1, int(retry_after)))
+        return response
 
     @app.errorhandler(HTTPException)
     def _http(e: HTTPException) -> Response:

@@ -1,8 +1,9 @@
 """The W3C SPARQL 1.1 Protocol endpoint at /sparql: queries by GET and POST, and a service description.
 
-The view only reads the protocol request, negotiates a format and serialises; the checks and limits live
-in :mod:`aikg.graph.endpoint`. An answer is serialised whole before anything is sent, so a query that runs
-past its time limit gets a clean 503, never a 200 cut short.
+The view only reads the protocol request and negotiates a format; the checks and limits live in
+:mod:`aikg.graph.endpoint`, and the store writes the answer (natively, where it can). An answer is written
+whole before anything is sent, so a query that runs past its time limit gets a clean 503, never a 200 cut
+short.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from aikg.config import Settings
 from aikg.errors import BadRequest, NotAcceptable, UnsupportedMediaType, UpdateForbidden
-from aikg.graph.endpoint import prepare, run_query
+from aikg.graph.endpoint import answer_query, prepare
 from aikg.graph.service import SD_PREFIXES, service_description
 from aikg.sparql.formats import (
     JSONLD,
@@ -28,7 +29,6 @@ from aikg.sparql.formats import (
     by_name,
     negotiate,
 )
-from aikg.store import Boolean, Solutions, Triples
 from aikg.web.http import absolute_url, body_text, cacheable, get_settings, get_store, not_modified, uncacheable
 
 bp = Blueprint("sparql", __name__)
@@ -66,24 +66,26 @@ def sparql() -> Response:
     cached = not_modified(etag) if etag is not None and request.method != "POST" else None
     if cached is not None:
         return cached
-    result = run_query(
-        get_store(), query, settings=settings, default_graph=default_graphs, named_graphs=named_graphs,
+    answer = answer_query(
+        get_store(), query, fmt.name, settings=settings, default_graph=default_graphs, named_graphs=named_graphs,
         base_iri=base,
     )
-    if isinstance(result, Triples) and fmt not in GRAPH_CANDIDATES:
-        fmt = _choose_format("CONSTRUCT", params)  # a store answered a graph where the form promised solutions
-    body = fmt.write(result)
-    response = Response(body, status=200, content_type=fmt.content_type)
+    graph = fmt in GRAPH_CANDIDATES
+    if answer.fmt != fmt.name:  # a store answered the other kind than the form promised
+        graph = not graph
+        fmt = _choose_format("CONSTRUCT" if graph else "SELECT", params)
+    response = Response(answer.body, status=200, content_type=fmt.content_type)
     if etag is None:
         uncacheable(response)
     else:
         cacheable(response, etag)
     headers = response.headers
-    if result.truncated:
+    if answer.truncated:
         cap = settings.max_rows
+        unit = "triples" if graph else "rows"
         headers["X-Aikg-Truncated"] = "true"
         headers["X-SPARQL-MaxRows"] = str(cap)
-        headers["Warning"] = f'199 aikg "Answer truncated to {cap} {_unit(result)} (the row cap); use LIMIT and OFFSET"'
+        headers["Warning"] = f'199 aikg "Answer truncated to {cap} {unit} (the row cap); use LIMIT and OFFSET"'
     return response
 
 
@@ -211,10 +213,6 @@ def _etag(fmt: Format, text: str, default: Graphs, named: Graphs, settings: Sett
          " ".join(named or ()), base or "")
     )
     return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-
-
-def _unit(result: Solutions | Boolean | Triples) -> str:
-    return "triples" if isinstance(result, Triples) else "rows"
 
 
 _ORIGINS: dict[str, frozenset[str]] = {}
