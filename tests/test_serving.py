@@ -227,8 +227,9 @@ def test_the_network_wall_is_up_or_the_log_says_why_not(hostile):
 def test_repeated_queries_are_answered_without_the_engines(hostile):
     query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 7"
     workers = hostile.wait_workers(2)
-    # Each web process keeps its own cache: ask often enough that both have it (connections are spread).
-    first = {get(hostile, query)[2] for _ in range(8)}
+    # Each web process keeps its own cache: ask often enough that both have it (connections are spread,
+    # unevenly when the machine is busy: 8 were once not enough).
+    first = {get(hostile, query)[2] for _ in range(32)}
     assert len(first) == 1
     engines = hostile.engines()
     supervisor = {p for p in hostile.children() if p not in workers}
