@@ -68,13 +68,11 @@ def check_no_poisoning(base: str, cases: list[tuple[str, dict[str, str]]]) -> li
     differing = []
     for path, headers in cases:
         a = fetch(base, path, headers, "kg-one.example")
-        again = fetch(base, path, headers, "kg-one.example")
         b = fetch(base, path, headers, "kg-two.example:8080")
         assert a.status_code < 500, (path, a.status_code, a.text[:300])
-        if comparable(a) != comparable(again):
-            # Another answer on every run (a page that shows how long its query took): no shared cache may
-            # keep it at all, whatever the Host.
-            assert not publicly_cacheable(a) and not publicly_cacheable(b), (path, dict(a.headers))
+        if not publicly_cacheable(a) and not publicly_cacheable(b):
+            # No shared cache keeps it (a page that shows how long its query took is another on every run):
+            # nothing to poison, whatever it holds.
             continue
         if comparable(a) != comparable(b):
             differing.append(path)
