@@ -125,3 +125,35 @@ def remote_app(oxigraph):
 @pytest.fixture()
 def remote_client(remote_app):
     return remote_app.test_client()
+
+
+def _virtuoso_or_fail():
+    """Start nothing; fail (never skip) when Virtuoso is missing, unless the explicit local opt-out is set."""
+    import virtuoso_server
+
+    if not virtuoso_server.installed():
+        message = ("Virtuoso is not installed: run scripts/system-deps virtuoso "
+                   f"(or set {virtuoso_server.ALLOW_MISSING}=1 to skip these tests on this machine)")
+        if virtuoso_server.allowed_missing():
+            pytest.skip(message)
+        pytest.fail(message)
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory):
+    """A real Virtuoso 7 holding the shipped graph, put there by `aikg publish`, for the whole session."""
+    from virtuoso_server import VirtuosoServer
+
+    from aikg.loader import sources
+    from aikg.publish import publish
+    from aikg.resources import default_data, default_ontology
+
+    _virtuoso_or_fail()
+    server = VirtuosoServer(tmp_path_factory.mktemp("virtuoso")).start()
+    try:
+        publish(sources(default_data(), default_ontology()), server.query_url)
+    except BaseException:
+        server.stop()
+        raise
+    yield server
+    server.stop()
