@@ -144,8 +144,8 @@ def virtuoso(tmp_path_factory):
     """A real Virtuoso 7 holding the shipped graph, put there by `aikg publish`, for the whole session."""
     from virtuoso_server import VirtuosoServer
 
-    from aikg.loader import sources
-    from aikg.publish import publish
+    from aikg.ingest.files import sources
+    from aikg.ingest.publish import publish
     from aikg.resources import default_data, default_ontology
 
     _virtuoso_or_fail()
@@ -157,3 +157,14 @@ def virtuoso(tmp_path_factory):
         raise
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_app(virtuoso):
+    """The app in remote mode over the session's Virtuoso (the same data as `full_app`)."""
+    return create_app({"ENDPOINT": virtuoso.query_url, "TESTING": True, "QUERY_TIMEOUT": 10.0})
+
+
+@pytest.fixture()
+def virtuoso_client(virtuoso_app):
+    return virtuoso_app.test_client()

@@ -48,7 +48,10 @@ def register(app: Flask) -> None:
     def _aikg(e: AikgError) -> Response:
         if e.status_code >= 500:
             log.warning("%s: %s", e.title, e.message)
-        return error_response(e.status_code, e.title, e.message, e.details)
+        response = error_response(e.status_code, e.title, e.message, e.details)
+        if e.retry_after is not None and e.status_code >= 500:
+            response.headers["Retry-After"] = str(e.retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http(e: HTTPException) -> Response:
