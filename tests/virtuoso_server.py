@@ -8,6 +8,7 @@ and stops it with a checkpoint and a clean shutdown.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -24,6 +25,8 @@ ISQL = "isql-vt"
 ALLOW_MISSING = "AIKG_TEST_ALLOW_NO_VIRTUOSO"
 
 # 8 KB pages: 20,000 buffers are about 160 MB, plenty for the test data, small next to the other helpers'.
+# ThreadsPerQuery = 1: with parallel execution Virtuoso 7.2.5 drops groups from GROUP BY answers (measured:
+# 257 of 446 groups of "SELECT ?s (COUNT(*) AS ?n) WHERE { ?x ?p ?s FILTER(isIRI(?s)) } GROUP BY ?s").
 _INI = """\
 [Database]
 DatabaseFile = {dir}/virtuoso.db
@@ -70,7 +73,7 @@ MaxQueryMem = 500M
 VectorSize = 1000
 MaxVectorSize = 1000000
 AdjustVectorSize = 0
-ThreadsPerQuery = 2
+ThreadsPerQuery = 1
 AsyncQueueMaxThreads = 4
 NumberOfBuffers = 20000
 MaxDirtyBuffers = 15000
@@ -217,10 +220,9 @@ class VirtuosoServer:
         if process is None:
             return
         if process.poll() is None:
-            try:
+            # shutdown closes the connection under isql: its exit status says nothing
+            with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
                 self.isql("checkpoint;", "shutdown;")
-            except (RuntimeError, subprocess.TimeoutExpired):
-                pass  # shutdown closes the connection under isql: its exit status says nothing
             try:
                 process.wait(timeout=60)
             except subprocess.TimeoutExpired:

@@ -54,6 +54,7 @@ from aikg.store.record import (
     PUBLICATION_GRAPH,
     RECORD_QUERY,
     STAGING_PREFIX,
+    UNION_GRAPH,
     Digest,
     Part,
     Record,
@@ -137,14 +138,26 @@ def publish(
             targets = sorted({graph or g for g in sources})
             token = secrets.token_hex(6)
             staging = {t: f"{STAGING_PREFIX}{token}/{i}" for i, t in enumerate(targets)}
-            scratch = [*staging.values(), f"{STAGING_PREFIX}{token}/blank-nodes"]
+            # The union graph, for a store whose dialect needs one, is uploaded like the others (a copy made
+            # in the store with ADD is not the same: Virtuoso 7 then fails isIRI() on some of its objects).
+            union_staging = None
+            if remote.dialect.union_graph and len(targets) > 1:
+                union_staging = f"{STAGING_PREFIX}{token}/union"
+            scratch = [*staging.values(), *([union_staging] if union_staging else []),
+                       f"{STAGING_PREFIX}{token}/blank-nodes"]
             remote.update(_insert_data(PUBLICATION_GRAPH, staging_triples(scratch)))
             try:
-                upload = _Upload(oxi, remote, graph, staging, scratch[-1], batch_bytes, uploaded)
+                upload = _Upload(oxi, remote, graph, staging, scratch[-1], batch_bytes, uploaded, union_staging)
                 method = upload.run(sources, graph_store if use_graph_store else None, use_graph_store)
                 parts = [Part(t, upload.digests[t].triples, upload.digests[t].checksum) for t in targets]
-                remote.check_staged(oxi, staging, parts, graph)
-                remote.update(_swap(staging, record.names, info, parts, scratch))
+                union = None
+                checked = dict(staging)
+                if union_staging:
+                    merged = Digest.union(upload.digests.values())
+                    union = Part(UNION_GRAPH, merged.triples, merged.checksum)
+                    checked[UNION_GRAPH] = union_staging
+                remote.check_staged(oxi, checked, [*parts, *([union] if union else [])], graph)
+                remote.update(_swap(staging, record.names, info, parts, scratch, union, union_staging))
             except AikgError as e:
                 remote.drop(scratch)
                 raise StoreUnavailable(f"Publishing failed, the published version is unchanged: {e.message}") from None
@@ -164,9 +177,10 @@ class _Upload:
 
     def __init__(
         self, oxi: ox.Store, remote: _Remote, graph: str | None, staging: dict[str, str], blanks: str,
-        batch_bytes: int, uploaded: Uploaded | None,
+        batch_bytes: int, uploaded: Uploaded | None, union: str | None = None,
     ) -> None:
         self.oxi, self.remote, self.graph, self.staging, self.blanks = oxi, remote, graph, staging, blanks
+        self.union = union
         self.batch_bytes = batch_bytes
         self.uploaded = uploaded
         self.total = len(oxi)
@@ -200,11 +214,14 @@ class _Upload:
 
     def _send_plain(self, target: str, triples: list[ox.Triple], store_url: str | None) -> None:
         cap = None if store_url else self.dialect.update_triples
-        for batch, body in _batches((self._line(t) for t in triples), self.batch_bytes, cap):
-            if store_url:
-                self.remote.post_graph(store_url, self.staging[target], body)
-            else:
-                self.remote.update(f"INSERT DATA {{ GRAPH <{self.staging[target]}> {{\n{body.decode()}}} }}")
+        # The Graph Store Protocol takes N-Triples as they are; an update needs the dialect's spelling.
+        line = _line if store_url else self._line
+        for batch, body in _batches((line(t) for t in triples), self.batch_bytes, cap):
+            for graph in (self.staging[target], *([self.union] if self.union else [])):
+                if store_url:
+                    self.remote.post_graph(store_url, graph, body)
+                else:
+                    self.remote.update(f"INSERT DATA {{ GRAPH <{graph}> {{\n{body.decode()}}} }}")
             self._done(batch)
 
     def _send_blanks(self, triples: list[tuple[str, ox.Triple]]) -> None:
@@ -231,15 +248,16 @@ class _Upload:
                 [f"?s {label} ?ls"] * blank_s + [f"?o {label} ?lo"] * blank_o
             )
             for batch, body in _batches(rows, self.batch_bytes, self.dialect.join_rows):
-                self.remote.update(
-                    f"INSERT {{ GRAPH <{self.staging[target]}> {{ ?s ?p ?o }} }} WHERE {{ "
-                    f"VALUES ({s} ?p {o}) {{\n{body.decode()}}} GRAPH <{self.blanks}> {{ {where} }} }}"
-                )
+                for graph in (self.staging[target], *([self.union] if self.union else [])):
+                    self.remote.update(
+                        f"INSERT {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} WHERE {{ "
+                        f"VALUES ({s} ?p {o}) {{\n{body.decode()}}} GRAPH <{self.blanks}> {{ {where} }} }}"
+                    )
                 self._done(batch)
 
     def _term(self, term: Node) -> str:
         if isinstance(term, ox.Literal):
-            return str(self.dialect.literal_for_update(term))
+            return self.dialect.update_literal(term)
         return str(term)
 
     def _line(self, t: ox.Triple) -> bytes:
@@ -254,6 +272,10 @@ class _Upload:
         self.sent += n
         if self.uploaded:
             self.uploaded(self.sent, self.total)
+
+
+def _line(t: ox.Triple) -> bytes:
+    return f"{t} .\n".encode()
 
 
 def _batches(lines: Iterable[bytes], max_bytes: int, max_lines: int | None) -> Iterator[tuple[int, bytes]]:
@@ -279,15 +301,18 @@ def _insert_data(graph: str, triples: Sequence[ox.Triple]) -> str:
 
 
 def _swap(staging: dict[str, str], old_parts: Sequence[str], info: DatasetInfo, parts: Sequence[Part],
-          scratch: Sequence[str]) -> str:
-    """Write the one update that makes the staged graphs the published version."""
+          scratch: Sequence[str], union: Part | None = None, union_staging: str | None = None) -> str:
+    """Write the one update that makes the staged graphs the published version (and their union graph)."""
     ops = [f"DROP SILENT GRAPH <{g}>" for g in old_parts if g not in staging]
     for target, tmp in staging.items():
         # A graph left empty by the dedupe has no staging graph: the DROP still empties its target.
         ops += [f"DROP SILENT GRAPH <{target}>", f"COPY SILENT <{tmp}> TO <{target}>"]
+    ops.append(f"DROP SILENT GRAPH <{UNION_GRAPH}>")
+    if union is not None and union_staging is not None:
+        ops.append(f"COPY SILENT <{union_staging}> TO <{UNION_GRAPH}>")
     ops.append(f"DROP SILENT GRAPH <{PUBLICATION_GRAPH}>")
     # The staging graphs stay named until they are dropped: a publish killed after the swap leaves them listed.
-    ops.append(_insert_data(PUBLICATION_GRAPH, record_triples(info, parts, scratch)))
+    ops.append(_insert_data(PUBLICATION_GRAPH, record_triples(info, parts, scratch, union)))
     return " ;\n".join(ops)
 
 
@@ -342,7 +367,9 @@ class _Remote:
             if counts.get(tmp, 0) == part.triples and found.checksum == part.checksum:
                 continue
             sent = Digest(lines=[])
-            for name in ([g.value for g in oxi.named_graphs() if isinstance(g, ox.NamedNode)] if graph else [target]):
+            everything = graph or target == UNION_GRAPH
+            names = [g.value for g in oxi.named_graphs() if isinstance(g, ox.NamedNode)] if everything else [target]
+            for name in names:
                 sent.update(q.triple for q in oxi.quads_for_pattern(None, None, None, ox.NamedNode(name)))
             lost = sorted(set(sent.lines or ()) - set(found.lines or ()))[:3]
             changed = sorted(set(found.lines or ()) - set(sent.lines or ()))[:3]

@@ -48,12 +48,26 @@ class Dialect:
     update_triples: int = 1_000
     #: Most blank-node rows one INSERT … WHERE { VALUES … } may carry (Virtuoso: time grows with the square).
     join_rows: int = 200
-    #: Write xsd:decimal values with a fraction digit in updates (Virtuoso reads "41" as an xsd:integer).
-    fraction_decimals: bool = False
+    #: Write literals for updates in full: an xsd:decimal with a fraction digit (Virtuoso reads "41" as an
+    #: xsd:integer) and a string with its datatype (Virtuoso keeps a plain "X" whose text is the IRI of its
+    #: subject as that IRI).
+    explicit_types: bool = False
     #: Rewrite typed values of answers into the embedded store's canonical forms.
     canonical: bool = True
     #: Whether ``SELECT ?g WHERE { GRAPH ?g {} }`` lists the graphs (Virtuoso: it lists none).
     lists_graphs: bool = True
+    #: Keep one more graph holding the union of the published graphs, and query it as the default graph:
+    #: Virtuoso 7 drops the matches of * and + paths when the default graph is several graphs.
+    union_graph: bool = False
+    #: Run CONSTRUCT as a SELECT and build the triples here: Virtuoso 7 writes a literal whose text is the
+    #: IRI of a subject of the answer as that IRI, in every RDF syntax (a SELECT keeps it a literal).
+    construct_via_select: bool = False
+    #: Text put before every query (Virtuoso: join in the order written, which is how aikg's queries are
+    #: written; its own planner drops rows of some of them).
+    prologue: str = ""
+    #: Repeat a VALUES block binding parameters at the end of the WHERE group (the same answer): Virtuoso 7
+    #: ignores a variable bound only by a VALUES at its start in the FILTER of an OPTIONAL (keeping rows).
+    repeat_values: bool = False
 
     def term(self, term: Node) -> Node:
         """Return a term of an answer as the embedded store would have given it."""
@@ -64,17 +78,24 @@ class Dialect:
             return ox.BlankNode(term.value[len(self.blank_prefix):])
         return term
 
-    def literal_for_update(self, term: ox.Literal) -> ox.Literal:
-        """Return a literal as it must be written in an update so that the store keeps its type."""
-        if self.fraction_decimals and term.datatype.value == XSD + "decimal" and "." not in term.value:
-            return ox.Literal(term.value + ".0", datatype=term.datatype)
-        return term
+    def update_literal(self, term: ox.Literal) -> str:
+        """Write a literal for an update so that the store keeps it as it is (type and kind included)."""
+        text = str(term)
+        if not self.explicit_types:
+            return text
+        datatype = term.datatype.value
+        if datatype == XSD + "decimal" and "." not in term.value:
+            return str(ox.Literal(term.value + ".0", datatype=term.datatype))
+        if datatype == XSD + "string":
+            return f"{text}^^<{datatype}>"
+        return text
 
 
 OXIGRAPH = Dialect("oxigraph", update_triples=50_000, join_rows=5_000, canonical=False)
 VIRTUOSO = Dialect(
     "virtuoso", blank_prefix="nodeID://", graph_store_paths=("sparql-graph-crud",), update_triples=1_000,
-    join_rows=200, fraction_decimals=True, canonical=True, lists_graphs=False,
+    join_rows=200, explicit_types=True, canonical=True, lists_graphs=False, repeat_values=True,
+    union_graph=True, construct_via_select=True, prologue='DEFINE sql:select-option "order"\n',
 )
 SPARQL11 = Dialect("sparql11")
 DIALECTS: Mapping[str, Dialect] = {d.name: d for d in (OXIGRAPH, VIRTUOSO, SPARQL11)}

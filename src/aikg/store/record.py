@@ -32,6 +32,10 @@ STAGING_PREFIX = GRAPH + "staging/"
 PUB = PUBLICATION_GRAPH + "#"
 CHECKSUM = PUB + "checksum"
 STAGING = PUB + "staging"
+#: Names the graph holding the union of the published graphs, on stores that need one (see the dialects).
+UNION = PUB + "union"
+#: The union graph's name, when there is one.
+UNION_GRAPH = GRAPH + "union"
 #: Links a blank node, while a publish is in progress, to its label in the published files.
 BLANK_LABEL = PUB + "blankNode"
 
@@ -39,7 +43,7 @@ _RECORD = ox.NamedNode(PUBLICATION_GRAPH)
 
 #: Every statement of the record, one row each (the record is small: a few rows per graph).
 RECORD_QUERY = f"""SELECT ?p ?o ?part ?q ?v WHERE {{ GRAPH <{PUBLICATION_GRAPH}> {{
-  {{ <{PUBLICATION_GRAPH}> ?p ?o }} UNION {{ <{PUBLICATION_GRAPH}> <{DCTERMS}hasPart> ?part . ?part ?q ?v }} }} }}"""
+  {{ <{PUBLICATION_GRAPH}> ?p ?o }} UNION {{ <{PUBLICATION_GRAPH}> ?r ?part . ?part ?q ?v }} }} }}"""
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class Record:
     info: DatasetInfo | None
     parts: tuple[Part, ...] = ()
     staging: tuple[str, ...] = ()
+    union: Part | None = None
 
     @property
     def names(self) -> list[str]:
@@ -92,6 +97,15 @@ class Digest:
         """Return the checksum as text, as the record stores it."""
         return f"blake2b-sum:{self.total:032x}"
 
+    @classmethod
+    def union(cls, digests: Iterable[Digest]) -> Digest:
+        """Return the digest of the union of graphs that share no triple (the sum of theirs)."""
+        merged = cls()
+        for d in digests:
+            merged.triples += d.triples
+            merged.total = (merged.total + d.total) % _MOD
+        return merged
+
 
 _MOD = 1 << 128
 
@@ -109,7 +123,7 @@ def digest(triples: Iterable[ox.Triple]) -> Digest:
 
 
 def record_triples(
-    info: DatasetInfo, parts: Sequence[Part], staging: Sequence[str] = ()
+    info: DatasetInfo, parts: Sequence[Part], staging: Sequence[str] = (), union: Part | None = None
 ) -> list[ox.Triple]:
     """Return the triples of a complete record (the staging graphs still to remove included)."""
     triples = [
@@ -119,9 +133,10 @@ def record_triples(
         # One literal, lines in load order: the order matters to DatasetInfo and a multi-valued property has none.
         ox.Triple(_RECORD, ox.NamedNode(DCTERMS + "source"), ox.Literal("\n".join(info.sources))),
     ]
-    for part in parts:
+    for part in [*parts, *([union] if union else [])]:
         node = ox.NamedNode(part.name)
-        triples.append(ox.Triple(_RECORD, ox.NamedNode(DCTERMS + "hasPart"), node))
+        link = UNION if part is union else DCTERMS + "hasPart"
+        triples.append(ox.Triple(_RECORD, ox.NamedNode(link), node))
         if part.triples is not None:
             count = ox.Literal(str(part.triples), datatype=ox.NamedNode(XSD + "integer"))
             triples.append(ox.Triple(node, ox.NamedNode(VOID + "triples"), count))
@@ -152,9 +167,11 @@ def parse_record(rows: Sequence[Mapping[str, ox.NamedNode | ox.BlankNode | ox.Li
         return Record(None, (), staging)
     source = own.get(DCTERMS + "source")
     sources = tuple(source[0].split("\n")) if source and source[0] else ()
-    parts = []
-    for name in names:
+    def part(name: str) -> Part:
         facts = about.get(name, {})
         count = facts.get(VOID + "triples")
-        parts.append(Part(name, int(count) if count is not None else None, facts.get(CHECKSUM)))
-    return Record(DatasetInfo(version[0], modified[0], sources), tuple(parts), staging)
+        return Part(name, int(count) if count is not None else None, facts.get(CHECKSUM))
+
+    union = own.get(UNION)
+    return Record(DatasetInfo(version[0], modified[0], sources), tuple(part(n) for n in names), staging,
+                  part(union[0]) if union else None)

@@ -56,7 +56,8 @@ from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from aikg.config import Settings
 from aikg.errors import AikgError, BadQuery, QueryTimeout, StoreInconsistent, StoreTimeout, StoreUnavailable
 from aikg.sparql.formats import RDF_PARSERS, RESULT_PARSERS
-from aikg.sparql.lexer import tokens
+from aikg.sparql.lexer import lex, tokens
+from aikg.sparql.query import analyse
 from aikg.sparql.values import bind_values
 from aikg.store import Boolean, DatasetInfo, QueryResult, Solutions, Term, Triples
 from aikg.store.dialect import Dialect, detect, named
@@ -152,6 +153,11 @@ class RemoteStore:
     # -- the Store interface ---------------------------------------------------------------------
 
     @property
+    def repeat_values(self) -> bool:
+        """Tell whether bound parameters are written again at the end of the WHERE group (the dialect decides)."""
+        return self.dialect.repeat_values
+
+    @property
     def info(self) -> DatasetInfo:
         """Return the published version and date (re-read at most every REFRESH seconds)."""
         return self._current().info
@@ -168,19 +174,35 @@ class RemoteStore:
     ) -> QueryResult:
         """Run a SPARQL query on the endpoint (see :meth:`aikg.store.Store.query`)."""
         if substitutions:
-            text = bind_values(text, substitutions)
-        parts = self._current().parts
+            text = bind_values(text, substitutions, repeat=self.dialect.repeat_values)
+        state = self._current()
         if default_graph is None and named_graphs is None:
-            default_graph = named_graphs = parts
+            default_graph, named_graphs = state.default, state.parts
         elif named_graphs is None:
-            named_graphs = parts
-        fields: list[tuple[str, str]] = [("query", text)]
+            named_graphs = state.parts
+        dialect = self.dialect
+        form = query_form(text)
+        if form == "CONSTRUCT" and dialect.construct_via_select:
+            split = split_construct(text)
+            if split is not None:
+                return self._construct_via_select(split, default_graph, named_graphs, timeout, limit)
+        fields: list[tuple[str, str]] = [("query", dialect.prologue + text)]
         fields += [("default-graph-uri", g) for g in default_graph or ()]
         fields += [("named-graph-uri", g) for g in named_graphs or ()]
-        accept = GRAPH_ACCEPT if query_form(text) in ("CONSTRUCT", "DESCRIBE") else RESULTS_ACCEPT
+        accept = GRAPH_ACCEPT if form in ("CONSTRUCT", "DESCRIBE") else RESULTS_ACCEPT
         limit_s = timeout or self.timeout
         response = self._post(self.endpoint, fields, accept, limit_s, text)
         return self._read(response, limit, limit_s)
+
+    def _construct_via_select(
+        self, split: tuple[str, str, str], default_graph: Sequence[str] | None, named_graphs: Sequence[str] | None,
+        timeout: float | None, limit: int | None,
+    ) -> Triples:
+        """Run a CONSTRUCT as SELECT * on the store, then instantiate its template here (see the dialect)."""
+        prologue, template, select = split
+        rows = self.query(select, default_graph=default_graph, named_graphs=named_graphs, timeout=timeout)
+        assert isinstance(rows, Solutions)
+        return instantiate_template(prologue, template, rows, limit)
 
     def quads(self) -> Iterator[ox.Quad]:
         """Stream every quad of the dataset, one CONSTRUCT per named graph (constant memory)."""
@@ -241,6 +263,8 @@ class RemoteStore:
     def _verify(self, record: Record, parts: Sequence[str]) -> StoreInconsistent | None:
         """Compare the served graphs with the record; return the problem found, if any (and log it)."""
         expected = {p.name: p for p in record.parts if p.name in parts}
+        if record.union is not None and len(parts) > 1:
+            expected[record.union.name] = record.union
         if not expected:
             return None  # REMOTE_GRAPH names a graph the record does not describe: nothing to compare
         began = time.perf_counter()
@@ -304,13 +328,27 @@ class RemoteStore:
 
     def _graph_triples(self, name: str) -> Iterator[ox.Triple]:
         """Stream the triples of one named graph, as the embedded store would give them."""
-        text = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"
-        response = self._post(self.endpoint, [("query", text)], "application/n-triples", self.timeout, text)
         dialect = self.dialect
+        if dialect.construct_via_select:
+            text = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"
+            accept = "application/sparql-results+json"
+        else:
+            text = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"
+            accept = "application/n-triples"
+        response = self._post(self.endpoint, [("query", text)], accept, self.timeout, text)
         try:
             media = _media(response)
-            for quad in ox.parse(_io(response), RDF_PARSERS.get(media, ox.RdfFormat.N_TRIPLES)):
-                yield _triple(quad.triple, dialect)
+            if media in RESULT_PARSERS:
+                body = _io(response)
+                if dialect.blank_prefix and media.endswith("json"):
+                    body = cast(IO[bytes], _Replacing(body, *_VIRTUOSO_BLANK))
+                solutions = ox.parse_query_results(body, RESULT_PARSERS[media])
+                assert isinstance(solutions, ox.QuerySolutions)
+                for row in solutions:
+                    yield _triple(ox.Triple(row[0], row[1], row[2]), dialect)  # type: ignore[arg-type]
+            else:
+                for quad in ox.parse(_io(response), RDF_PARSERS.get(media, ox.RdfFormat.N_TRIPLES)):
+                    yield _triple(quad.triple, dialect)
         except SyntaxError as e:
             log.warning("the store at %s sent a graph that does not parse: %s", self.endpoint, e)
             raise StoreUnavailable("The store sent data that does not parse.") from None
@@ -421,6 +459,60 @@ class RemoteStore:
         self._down_until = time.monotonic() + BREAK
 
 
+def split_construct(text: str) -> tuple[str, str, str] | None:
+    """Split a CONSTRUCT into its prologue, its template and the same query as SELECT * (None if it cannot be)."""
+    query = analyse(text, max_depth=None)
+    toks, source = query.tokens, query.text
+    at = next((i for i, t in enumerate(toks) if t.depth == 0 and t.keyword == "CONSTRUCT"), None)
+    if at is None or query.where_open < 0:
+        return None
+    if any(t.keyword in ("GROUP", "HAVING") for t in toks[at:]):
+        return None  # SELECT * cannot group: such a CONSTRUCT goes to the store as written
+    prologue = source[: toks[at].start]
+    if query.short_construct >= 0:
+        # CONSTRUCT WHERE { T }: the template is the pattern itself.
+        pattern = source[toks[query.where_open].end : toks[query.where_close].start]
+        return prologue, pattern, f"{prologue}SELECT *{source[toks[at].end:]}"
+    open_ = at + 1
+    close = next(k for k in range(open_ + 1, len(toks)) if toks[k].depth == 0 and toks[k].text == "}")
+    template = source[toks[open_].end : toks[close].start]
+    return prologue, template, f"{prologue}SELECT *{source[toks[close].end:]}"
+
+
+_BLANK_IRI = "urn:x-aikg-blank:"
+
+
+def instantiate_template(prologue: str, template: str, rows: Solutions, limit: int | None) -> Triples:
+    """Build the triples of a CONSTRUCT template from the rows of its pattern, with the embedded engine."""
+    def cell(term: Term | None) -> str:
+        if term is None:
+            return "UNDEF"
+        if isinstance(term, ox.BlankNode):  # VALUES cannot hold blank nodes: carry them as IRIs
+            return f"<{_BLANK_IRI}{term.value}>"
+        return str(term)
+
+    names = " ".join(f"?{v}" for v in rows.variables)
+    data = " ".join("(" + " ".join(cell(t) for t in row) + ")" for row in rows.rows)
+    text = f"{prologue}CONSTRUCT {{{template}}} WHERE {{ VALUES ({names}) {{ {data} }} }}"
+    out: list[ox.Triple] = []
+    truncated = rows.truncated
+    built = _EMPTY.query(text)
+    assert isinstance(built, ox.QueryTriples)
+    for triple in built:
+        if limit is not None and len(out) >= limit:
+            truncated = True
+            break
+        s, o = _unblank(triple.subject), _unblank(triple.object)
+        out.append(ox.Triple(s, triple.predicate, o))  # type: ignore[arg-type]
+    return Triples(out, truncated)
+
+
+def _unblank(term: Any) -> Any:
+    if isinstance(term, ox.NamedNode) and term.value.startswith(_BLANK_IRI):
+        return ox.BlankNode(term.value[len(_BLANK_IRI):])
+    return term
+
+
 def query_form(text: str) -> str:
     """Return the form of a query (SELECT, ASK, CONSTRUCT, DESCRIBE), reading past its prologue."""
     for tok in tokens(text):
@@ -435,7 +527,7 @@ def query_form(text: str) -> str:
 class _State:
     """What the store serves now: the version, its graphs, and the problem found by the last check."""
 
-    __slots__ = ("info_or_none", "parts", "problem", "refresh", "checked", "record", "interval")
+    __slots__ = ("info_or_none", "parts", "default", "problem", "refresh", "checked", "record")
 
     def __init__(
         self, info: DatasetInfo | None, parts: list[str], *, problem: StoreInconsistent | None = None,
@@ -443,6 +535,9 @@ class _State:
     ) -> None:
         self.info_or_none = info
         self.parts = parts
+        # The default graph: the union graph where the record names one, else the graphs themselves.
+        union = record.union if record is not None else None
+        self.default = [union.name] if union is not None and len(parts) > 1 else parts
         self.problem = problem
         self.refresh = RECHECK if problem is not None else refresh
         self.checked = checked
@@ -533,10 +628,14 @@ def local_syntax_error(text: str) -> BadQuery | None:
 
     Only parsing happens: results are lazy and never read; an ASK (evaluated at once) is checked as a SELECT.
     """
-    checked = text
-    for tok in tokens(text):
+    try:
+        decoded = lex(text, max_depth=None)
+    except BadQuery as e:
+        return e
+    checked = decoded.text
+    for tok in decoded.tokens:
         if tok.keyword == "ASK":
-            checked = text[: tok.start] + "SELECT (1 AS ?__aikg_ask)" + text[tok.end:]
+            checked = checked[: tok.start] + "SELECT (1 AS ?__aikg_ask)" + checked[tok.end:]
             break
         if tok.keyword in ("SELECT", "CONSTRUCT", "DESCRIBE") or tok.text == "{":
             break
