@@ -108,8 +108,8 @@ def test_republish_into_one_graph_is_atomic_whatever_the_files(server, expected)
     results = []
 
     def work():
-        results.append(publish(FULL_SOURCES, server.query_url, graph=target, batch_bytes=200_000))
-        results.append(publish(TINY_SOURCES, server.query_url, graph=target, batch_bytes=200_000))
+        results.append(publish(FULL_SOURCES, server.query_url, graph=target))
+        results.append(publish(TINY_SOURCES, server.query_url, graph=target))
 
     seen = _watch_counts(reader, work)
     assert seen <= {expected["tiny"], expected["full"]}
@@ -170,7 +170,7 @@ def test_store_dying_mid_upload_keeps_the_old_version(tmp_path, expected):
                 server.kill()
 
         with pytest.raises(StoreUnavailable) as e:
-            publish(FULL_SOURCES, server.query_url, batch_bytes=50_000, uploaded=die)
+            publish(FULL_SOURCES, server.query_url, batch_bytes=1_000_000, uploaded=die)
         assert "unchanged" in e.value.message
         server = OxigraphServer(location, port=server.port).start()
         store = RemoteStore(server.query_url)

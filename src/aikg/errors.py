@@ -104,6 +104,21 @@ class StoreUnavailable(AikgError):
             self.status_code = status_code
 
 
+class InvalidData(AikgError):
+    """Data that does not parse or does not conform to the shapes."""
+
+    status_code = 422
+    exit_code = 1
+    title = "Invalid data"
+
+    def __init__(self, message: str, *, report: object | None = None, details: object | None = None) -> None:
+        super().__init__(message, details=details)
+        self.report = report
+
+
+# -- remote stores (issue 16) ---------------------------------------------------------------------------
+
+
 class StoreTimeout(StoreUnavailable):
     """The store did not accept the connection or send its answer in time (504)."""
 
@@ -118,15 +133,3 @@ class StoreInconsistent(AikgError):
     exit_code = 3
     title = "Store data incomplete"
     retry_after = 60
-
-
-class InvalidData(AikgError):
-    """Data that does not parse or does not conform to the shapes."""
-
-    status_code = 422
-    exit_code = 1
-    title = "Invalid data"
-
-    def __init__(self, message: str, *, report: object | None = None, details: object | None = None) -> None:
-        super().__init__(message, details=details)
-        self.report = report

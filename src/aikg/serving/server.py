@@ -118,6 +118,15 @@ def _answer_and_exit(error: QueryTimeout) -> None:
     os._exit(0)
 
 
+def _worker_exit(server: Any, worker: Any) -> None:
+    """End a stopping worker without the interpreter's teardown: a worker forked from a process that had
+    opened a store (RocksDB's threads, a connection pool) crashes there with SIGSEGV or SIGABRT."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
 def _when_ready(announce: Callable[[str], None]) -> Callable[[Any], None]:
     def when_ready(server: Any) -> None:
         for listener in server.LISTENERS:
@@ -161,6 +170,7 @@ def server_options(
         # Long GET queries: the query size limit (413) is ours to enforce, not the request line's.
         "limit_request_line": 0,
         "post_fork": _post_fork,
+        "worker_exit": _worker_exit,
         "when_ready": _when_ready(announce),
         "accesslog": None,
         "errorlog": "-",

@@ -25,12 +25,17 @@ header or set with ``STORE_DIALECT``. The Accept header follows the query form: 
 SELECT and ASK, an RDF syntax for CONSTRUCT and DESCRIBE (a store may answer CONSTRUCT with a table).
 
 Errors. The store's failures are reported as the store's: 502 when it cannot be reached or fails, 504
-when it does not accept a connection in time, 503 when a query passes the time limit or the store is
-known to be down; never a 400 unless the query is not SPARQL (checked locally when the store refuses
-it, so a store's own compile error is a 502). Public messages name neither the store's URL nor what it
-said (SQL, stack traces): those go to the log. After a timeout the store is probed with ``ASK {}``;
-if it does not answer that either, requests fail at once for :data:`BREAK` seconds instead of each
-waiting for the full time limit.
+(with Retry-After) when it does not accept a connection or answer within the time limit, 503 when the
+store stops a query at its own limit or is known to be stalled; never a 400 unless the query is not
+SPARQL (checked locally when the store refuses it, so a store's own compile error is a 502). Public
+messages name neither the store's URL nor what it said (SQL, stack traces): those go to the log.
+
+A stalled store (it accepts connections and never answers: a paused or swapping server) costs only
+the requests that need it, and each of those at most the time limit: after a timeout the store is
+probed with ``ASK {}`` in the background; if that gets no answer within :data:`PROBE_TIMEOUT` a
+circuit breaker opens and every store request fails at once (503, Retry-After) while the probe is
+repeated every :data:`PROBE_INTERVAL` seconds, until the store answers again. Pages and files that
+need no store answer throughout.
 
 HTTP. Queries are form-encoded POSTs on a urllib3 connection pool (keep-alive): about 0.23 ms per small
 query on the loopback against 0.41 ms for SPARQLWrapper. Results are parsed by pyoxigraph while they
@@ -42,6 +47,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -83,10 +89,11 @@ RECOUNT = 300.0
 CHECK_INTERVAL = 300.0
 #: Seconds before a failed check is tried again (a store coming back from a crash, a publish finishing).
 RECHECK = 5.0
-#: Seconds during which requests fail at once after the store stopped answering even ``ASK {}``.
-BREAK = 10.0
-#: Seconds the probe after a timeout may take.
+#: Seconds the probe after a timeout may take, and between two probes while the store is known stalled.
 PROBE_TIMEOUT = 2.0
+PROBE_INTERVAL = 1.0
+#: The Retry-After of the answers refused while the store is known stalled.
+STALLED_RETRY = 5
 
 RESULTS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.8"
 GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.8, application/rdf+xml;q=0.5"
@@ -123,9 +130,12 @@ class RemoteStore:
             dialect if isinstance(dialect, Dialect) else None)
         self._http = urllib3.PoolManager(num_pools=2, maxsize=pool_size, retries=False)
         self._lock = threading.Lock()
+        self._lock_probe = threading.Lock()
         self._state: _State | None = None
         self._read_at = float("-inf")  # when the record was last read
-        self._down_until = 0.0
+        # The circuit breaker: set while the store answers not even ASK {} (see _suspect).
+        self._stalled = False
+        self._prober: tuple[int, threading.Thread] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RemoteStore:
@@ -255,7 +265,8 @@ class RemoteStore:
         info = DatasetInfo(record.info.version, _iso(record.info.modified), record.info.sources)
         parts = [self.graph] if self.graph else record.names
         same = previous is not None and previous.info == info and previous.parts == parts
-        if same and previous is not None and previous.problem is None and now - previous.checked < self.check_interval:
+        recent = self.check_interval <= 0 or (previous is not None and now - previous.checked < self.check_interval)
+        if same and previous is not None and previous.problem is None and recent:
             return _State(info, parts, problem=None, checked=previous.checked, record=record)
         found = self._verify(record, parts)
         return _State(info, parts, problem=found, checked=now, record=record)
@@ -330,7 +341,9 @@ class RemoteStore:
         """Stream the triples of one named graph, as the embedded store would give them."""
         dialect = self.dialect
         if dialect.construct_via_select:
-            text = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"
+            # Virtuoso 7.2 writes doubles in its answers with six significant digits; STR() gives sixteen.
+            text = (f"SELECT ?s ?p ?o (IF(isLiteral(?o) && DATATYPE(?o) = <{_DOUBLE}>, STR(?o), \"\") AS ?d) "
+                    f"WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
             accept = "application/sparql-results+json"
         else:
             text = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"
@@ -345,7 +358,10 @@ class RemoteStore:
                 solutions = ox.parse_query_results(body, RESULT_PARSERS[media])
                 assert isinstance(solutions, ox.QuerySolutions)
                 for row in solutions:
-                    yield _triple(ox.Triple(row[0], row[1], row[2]), dialect)  # type: ignore[arg-type]
+                    o = row[2]
+                    if len(row) > 3 and row[3] is not None and row[3].value:
+                        o = ox.Literal(row[3].value, datatype=ox.NamedNode(_DOUBLE))
+                    yield _triple(ox.Triple(row[0], row[1], o), dialect)  # type: ignore[arg-type]
             else:
                 for quad in ox.parse(_io(response), RDF_PARSERS.get(media, ox.RdfFormat.N_TRIPLES)):
                     yield _triple(quad.triple, dialect)
@@ -384,7 +400,8 @@ class RemoteStore:
                 raise StoreUnavailable(f"The store answered with an unexpected media type {media!r}.")
         except (ReadTimeoutError, TimeoutError):
             response.close()
-            raise QueryTimeout.after(timeout) from None
+            self._suspect(self.endpoint)
+            raise _store_timeout(timeout) from None
         except SyntaxError as e:
             response.close()
             log.warning("the store at %s sent results that do not parse: %s", self.endpoint, e)
@@ -392,7 +409,8 @@ class RemoteStore:
         except (OSError, HTTPError) as e:
             response.close()
             if "timed out" in str(e):
-                raise QueryTimeout.after(timeout) from None
+                self._suspect(self.endpoint)
+                raise _store_timeout(timeout) from None
             log.warning("the store at %s broke off its answer: %s", self.endpoint, e)
             raise StoreUnavailable("The store broke off its answer.") from None
         if result.truncated:
@@ -408,9 +426,9 @@ class RemoteStore:
         self, url: str, fields: list[tuple[str, str]], accept: str, timeout: float, text: str
     ) -> urllib3.BaseHTTPResponse:
         """POST a form; map transport failures and HTTP errors to the store's errors (see the module doc)."""
-        if time.monotonic() < self._down_until:
+        if self._stalled:
             raise StoreUnavailable("The store is not answering; try again shortly.", status_code=503,
-                                   retry_after=max(1, round(self._down_until - time.monotonic())))
+                                   retry_after=STALLED_RETRY)
         limit = urllib3.Timeout(connect=min(timeout, 5.0), read=timeout)
         for attempt in (1, 2):
             try:
@@ -420,8 +438,8 @@ class RemoteStore:
                 )
                 break
             except ReadTimeoutError:
-                self._probe_after_timeout(url)
-                raise QueryTimeout.after(timeout) from None
+                self._suspect(url)
+                raise _store_timeout(timeout) from None
             except NewConnectionError as e:
                 log.warning("the store at %s is not reachable: %s", url, _reason(e))
                 raise StoreUnavailable("The store is not reachable.") from None
@@ -443,20 +461,43 @@ class RemoteStore:
             raise http_error(url, response, text)
         return response
 
-    def _probe_after_timeout(self, url: str) -> None:
-        """After a timeout, tell a slow query from a store that answers nothing: probe it with ASK {}."""
-        try:
-            probe = self._http.request(
-                "POST", url, fields=[("query", "ASK {}")], encode_multipart=False,
-                headers={"Accept": RESULTS_ACCEPT}, timeout=urllib3.Timeout(connect=PROBE_TIMEOUT, read=PROBE_TIMEOUT),
-            )
-            if probe.status < 500:
+    def _suspect(self, url: str) -> None:
+        """After a timeout, tell a slow query from a stalled store in the background: probe it with ASK {}.
+
+        If the probe gets no answer within PROBE_TIMEOUT the breaker opens: every request fails at once (503,
+        Retry-After) instead of holding a worker for the full time limit, and the probe is repeated every
+        PROBE_INTERVAL until the store answers again. Each process has its own breaker (workers are forked).
+        """
+        with self._lock_probe:
+            prober = self._prober
+            if prober is not None and prober[0] == os.getpid() and prober[1].is_alive():
                 return
-        except HTTPError:
-            pass
-        log.error("the store at %s does not answer ASK {} within %.0f s: failing its requests for %.0f s",
-                  url, PROBE_TIMEOUT, BREAK)
-        self._down_until = time.monotonic() + BREAK
+            thread = threading.Thread(target=self._probe, args=(url,), name="aikg-store-probe", daemon=True)
+            self._prober = (os.getpid(), thread)
+            thread.start()
+
+    def _probe(self, url: str) -> None:
+        while True:
+            began = time.monotonic()
+            try:
+                probe = self._http.request(
+                    "POST", url, fields=[("query", "ASK {}")], encode_multipart=False,
+                    headers={"Accept": RESULTS_ACCEPT},
+                    timeout=urllib3.Timeout(connect=PROBE_TIMEOUT, read=PROBE_TIMEOUT),
+                )
+                answered = probe.status < 500
+            except HTTPError:
+                answered = False
+            if answered:
+                if self._stalled:
+                    log.warning("the store at %s answers again: serving its requests", url)
+                self._stalled = False
+                return
+            if not self._stalled:
+                log.error("the store at %s does not answer ASK {} within %.0f s: failing its requests at once "
+                          "until it does", url, PROBE_TIMEOUT)
+            self._stalled = True
+            time.sleep(max(0.0, PROBE_INTERVAL - (time.monotonic() - began)))
 
 
 def split_construct(text: str) -> tuple[str, str, str] | None:
@@ -480,6 +521,7 @@ def split_construct(text: str) -> tuple[str, str, str] | None:
 
 
 _BLANK_IRI = "urn:x-aikg-blank:"
+_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
 
 
 def instantiate_template(prologue: str, template: str, rows: Solutions, limit: int | None) -> Triples:
@@ -610,6 +652,11 @@ def _iso(value: str) -> str:
         return datetime.fromisoformat(value).isoformat()
     except ValueError:
         return value
+
+
+def _store_timeout(seconds: float) -> StoreTimeout:
+    return StoreTimeout(f"The store did not answer within {seconds:g} s; try again shortly (if the same query "
+                        "keeps failing, narrow it: add LIMIT, more specific patterns).", retry_after=STALLED_RETRY)
 
 
 def _reason(e: Exception) -> str:
