@@ -68,6 +68,9 @@ class Dialect:
     #: Repeat a VALUES block binding parameters at the end of the WHERE group (the same answer): Virtuoso 7
     #: ignores a variable bound only by a VALUES at its start in the FILTER of an OPTIONAL (keeping rows).
     repeat_values: bool = False
+    #: An expression that writes a double of ``{}`` exactly, or "" for a non-double, when the store's answers
+    #: round doubles (Virtuoso 7.2 writes six significant digits in every result format: its issue #1006).
+    double_text: str = ""
 
     def term(self, term: Node) -> Node:
         """Return a term of an answer as the embedded store would have given it."""
@@ -96,6 +99,7 @@ VIRTUOSO = Dialect(
     "virtuoso", blank_prefix="nodeID://", graph_store_paths=("sparql-graph-crud",), update_triples=1_000,
     join_rows=200, explicit_types=True, canonical=True, lists_graphs=False, repeat_values=True,
     union_graph=True, construct_via_select=True, prologue='DEFINE sql:select-option "order"\n',
+    double_text=f'IF(isLiteral({{0}}) && DATATYPE({{0}}) = <{XSD}double>, bif:sprintf("%.17g", {{0}}), "")',
 )
 SPARQL11 = Dialect("sparql11")
 DIALECTS: Mapping[str, Dialect] = {d.name: d for d in (OXIGRAPH, VIRTUOSO, SPARQL11)}

@@ -341,9 +341,8 @@ class RemoteStore:
         """Stream the triples of one named graph, as the embedded store would give them."""
         dialect = self.dialect
         if dialect.construct_via_select:
-            # Virtuoso 7.2 writes doubles in its answers with six significant digits; STR() gives sixteen.
-            text = (f"SELECT ?s ?p ?o (IF(isLiteral(?o) && DATATYPE(?o) = <{_DOUBLE}>, STR(?o), \"\") AS ?d) "
-                    f"WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
+            exact = f"({dialect.double_text.format('?o')} AS ?d)" if dialect.double_text else ""
+            text = f"SELECT ?s ?p ?o {exact} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"
             accept = "application/sparql-results+json"
         else:
             text = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"
