@@ -180,8 +180,7 @@ class NamedQuery:
                 raise BadRequest(f"Parameter {p.name!r} takes one value; got {len(raw)}.")
             if len(raw) > 100:
                 raise BadRequest(f"Parameter {p.name!r} takes at most 100 values.")
-            # A value given twice is one value: the VALUES block must not repeat rows.
-            values[p.name] = list(dict.fromkeys(p.to_term(store, v) for v in raw))
+            values[p.name] = [p.to_term(store, v) for v in raw]
             texts[p.name] = raw
         return Binding(values, texts, repeats)
 

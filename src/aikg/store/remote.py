@@ -62,7 +62,7 @@ from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from aikg.config import Settings
 from aikg.errors import AikgError, BadQuery, QueryTimeout, StoreInconsistent, StoreTimeout, StoreUnavailable
 from aikg.sparql.formats import RDF_PARSERS, RESULT_PARSERS
-from aikg.sparql.lexer import lex, tokens
+from aikg.sparql.lexer import VAR, lex, tokens
 from aikg.sparql.query import analyse
 from aikg.sparql.values import bind_values
 from aikg.store import Boolean, DatasetInfo, QueryResult, Solutions, Term, Triples
@@ -196,13 +196,19 @@ class RemoteStore:
             split = split_construct(text)
             if split is not None:
                 return self._construct_via_select(split, default_graph, named_graphs, timeout, limit)
+        exact: list[str] = []
+        if dialect.double_text and form == "SELECT":
+            text, exact = with_exact_doubles(text, dialect.double_text)
         fields: list[tuple[str, str]] = [("query", dialect.prologue + text)]
         fields += [("default-graph-uri", g) for g in default_graph or ()]
         fields += [("named-graph-uri", g) for g in named_graphs or ()]
         accept = GRAPH_ACCEPT if form in ("CONSTRUCT", "DESCRIBE") else RESULTS_ACCEPT
         limit_s = timeout or self.timeout
         response = self._post(self.endpoint, fields, accept, limit_s, text)
-        return self._read(response, limit, limit_s)
+        result = self._read(response, limit, limit_s)
+        if exact and isinstance(result, Solutions):
+            _take_exact_doubles(result, exact, dialect)
+        return result
 
     def _construct_via_select(
         self, split: tuple[str, str, str], default_graph: Sequence[str] | None, named_graphs: Sequence[str] | None,
@@ -552,6 +558,56 @@ def _unblank(term: Any) -> Any:
     if isinstance(term, ox.NamedNode) and term.value.startswith(_BLANK_IRI):
         return ox.BlankNode(term.value[len(_BLANK_IRI):])
     return term
+
+
+_EXACT = "__aikg_exact_"
+
+
+def with_exact_doubles(text: str, template: str) -> tuple[str, list[str]]:
+    """Add to a SELECT of plain variables one column per variable that writes a double exactly (see the
+    dialect's ``double_text``); return the text and the variables. Other SELECTs are left as they are."""
+    try:
+        query = analyse(text, max_depth=None)
+    except BadQuery:
+        return text, []
+    if query.form != "SELECT" or not query.projection:
+        return text, []
+    toks = query.tokens
+    at = next((k for k, t in enumerate(toks) if t.depth == 0 and t.keyword == "SELECT"), None)
+    if at is None:
+        return text, []
+    names: list[str] = []
+    k = at + 1
+    while k < len(toks) and toks[k].keyword in ("DISTINCT", "REDUCED"):
+        k += 1
+    while k < len(toks) and toks[k].kind == VAR:
+        names.append(toks[k].text[1:])
+        k += 1
+    if not names or k >= len(toks) or not (toks[k].text == "{" or toks[k].keyword in ("WHERE", "FROM")):
+        return text, []  # an expression, an aggregate: left as written
+    if any(t.depth == 0 and t.keyword in ("GROUP", "HAVING") for t in toks[k:]):
+        return text, []
+    extra = " ".join(f"({template.format('?' + n)} AS ?{_EXACT}{n})" for n in names)
+    source = query.text
+    cut = toks[k - 1].end
+    return f"{source[:cut]} {extra}{source[cut:]}", names
+
+
+def _take_exact_doubles(result: Solutions, names: Sequence[str], dialect: Dialect) -> None:
+    """Put the exact doubles of the added columns into their variables, and drop those columns."""
+    index = {v: i for i, v in enumerate(result.variables)}
+    kept = [i for i, v in enumerate(result.variables) if not v.startswith(_EXACT)]
+    pairs = [(index[n], index[_EXACT + n]) for n in names if n in index and _EXACT + n in index]
+    rows = []
+    for row in result.rows:
+        cells = list(row)
+        for i, j in pairs:
+            lexical = row[j]
+            if lexical is not None and lexical.value:
+                cells[i] = cast(Term, dialect.term(ox.Literal(lexical.value, datatype=ox.NamedNode(_DOUBLE))))
+        rows.append(tuple(cells[i] for i in kept))
+    result.variables = [result.variables[i] for i in kept]
+    result.rows = rows
 
 
 def query_form(text: str) -> str:
