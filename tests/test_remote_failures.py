@@ -392,8 +392,18 @@ def test_serve_over_an_on_disk_store_stops_cleanly_on_sigterm(tmp_path):
 
 
 @pytest.mark.virtuoso
-def test_a_store_compile_error_is_not_the_users_and_names_no_internals(virtuoso, caplog):
+def test_a_store_compile_error_is_not_the_users_and_names_no_internals(tmp_path, caplog):
     """A valid SPARQL 1.1 query Virtuoso 7 cannot compile: a 502, with neither its address nor its SQL."""
+
+    virtuoso = _store_server("virtuoso", tmp_path)
+    try:
+        publish(sources([TINY], default_ontology()), virtuoso.query_url)
+        _compile_error(virtuoso, caplog)
+    finally:
+        virtuoso.stop()
+
+
+def _compile_error(virtuoso, caplog) -> None:
     from aikg.web.app import create_app
 
     app = create_app({"ENDPOINT": virtuoso.query_url, "TESTING": True, "QUERY_TIMEOUT": 30.0})

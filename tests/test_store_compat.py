@@ -248,6 +248,8 @@ def _results(data: bytes):
             return None
         if b.get("type") == "bnode":
             return ("bnode",)
+        if b.get("datatype") in _FLOATS:
+            b = {**b, "value": _float_text(b["value"])}
         return tuple(sorted(b.items()))
 
     rows = [tuple(cell(row.get(n)) for n in names) for row in doc["results"]["bindings"]]
@@ -278,7 +280,21 @@ def _json(value, key: str | None = None):
         return sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
     if isinstance(value, str):
         return _BLANK.sub("_:b", value)
+    if isinstance(value, float):
+        return float(_float_text(repr(value)))
     return value
+
+
+_FLOATS = {"http://www.w3.org/2001/XMLSchema#double", "http://www.w3.org/2001/XMLSchema#float"}
+
+
+def _float_text(text: str) -> str:
+    """A double to 12 significant digits: a SUM or AVG of doubles depends on the order the engine adds them in,
+    which SPARQL leaves open (the engines differ in the last bits)."""
+    try:
+        return f"{float(text):.12g}"
+    except ValueError:
+        return text
 
 
 def assert_same(mine, theirs, mine_client, theirs_client):
@@ -307,9 +323,26 @@ def assert_same(mine, theirs, mine_client, theirs_client):
 
 
 @pytest.fixture(scope="module")
-def store_clients(remote_app, virtuoso_app):
-    """A client of the app over each remote store: the Oxigraph server and Virtuoso."""
-    return {"oxigraph": remote_app.test_client(), "virtuoso": virtuoso_app.test_client()}
+def store_clients(oxigraph, virtuoso):
+    """A client of the app over each remote store: the Oxigraph server and Virtuoso (with the embedded app's
+    time limit: the comparison is of answers, not of speed)."""
+    from aikg.web.app import create_app
+
+    return {name: create_app({"ENDPOINT": server.query_url, "TESTING": True, "QUERY_TIMEOUT": 60.0}).test_client()
+            for name, server in (("oxigraph", oxigraph), ("virtuoso", virtuoso))}
+
+
+#: The named queries (and pages) Virtuoso 7.2.5 does not yet answer as the embedded store does, with why. Each is
+#: still asked: its case fails as soon as Virtuoso's answer matches, so that it leaves this list.
+VIRTUOSO_TODO: dict[str, str] = {
+}
+
+
+def _known(path: str) -> str | None:
+    name = path.rsplit("/", 1)[-1]
+    if path.startswith(("/api/queries/", "/queries/")):
+        return VIRTUOSO_TODO.get(name)
+    return VIRTUOSO_TODO.get(path)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
@@ -321,10 +354,15 @@ def test_same_answer_as_embedded(store_clients, full_client, case):
     failed = {}
     for name, client in store_clients.items():
         mine = client.get(path, query_string=params, headers=headers)
+        todo = _known(path) if name == "virtuoso" else None
         try:
             assert_same(mine, theirs, client, full_client)
         except AssertionError as e:
-            failed[name] = f"{e}"[:1500]
+            if todo is None:
+                failed[name] = f"{e}"[:1500]
+        else:
+            if todo is not None:
+                failed[name] = f"now answers as the embedded store: take {path} off VIRTUOSO_TODO ({todo})"
     assert not failed, failed
 
 

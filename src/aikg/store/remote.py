@@ -87,6 +87,9 @@ REFRESH = 1.0
 RECOUNT = 300.0
 #: Seconds between two checks of the published graphs against their record.
 CHECK_INTERVAL = 300.0
+#: Seconds a check of the published graphs may take (it reads them whole: ~20 s for 270k triples on a busy
+#: Virtuoso), whatever the time limit of a visitor's query.
+CHECK_TIMEOUT = 600.0
 #: Seconds before a failed check is tried again (a store coming back from a crash, a publish finishing).
 RECHECK = 5.0
 #: Seconds the probe after a timeout may take, and between two probes while the store is known stalled.
@@ -285,7 +288,7 @@ class RemoteStore:
         if not expected:
             return None  # REMOTE_GRAPH names a graph the record does not describe: nothing to compare
         began = time.perf_counter()
-        counts = self._counts(list(expected))
+        counts = self._counts(list(expected), CHECK_TIMEOUT)
         wrong: list[str] = []
         for name, part in expected.items():
             if part.triples is not None and counts.get(name, 0) != part.triples:
@@ -294,7 +297,7 @@ class RemoteStore:
             for name, part in expected.items():
                 if part.checksum is None:
                     continue
-                found = Digest().update(self._graph_triples(name))
+                found = Digest().update(self._graph_triples(name, CHECK_TIMEOUT))
                 if found.checksum != part.checksum or (part.triples is not None and found.triples != part.triples):
                     wrong.append(f"{name} holds other triples than were published ({found.triples} read back)")
         if wrong:
@@ -309,10 +312,10 @@ class RemoteStore:
                  len(expected), self.check, time.perf_counter() - began)
         return None
 
-    def _counts(self, graphs: Sequence[str]) -> dict[str, int]:
+    def _counts(self, graphs: Sequence[str], timeout: float | None = None) -> dict[str, int]:
         values = " ".join(f"<{g}>" for g in graphs)
         text = f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }} GROUP BY ?g"
-        rows = self._select(text).dicts()
+        rows = self._select(text, timeout).dicts()
         return {r["g"].value: int(r["n"].value) for r in rows if "g" in r and "n" in r}
 
     def _counted(self, previous: _State | None) -> _State:
@@ -334,16 +337,16 @@ class RemoteStore:
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def _select(self, text: str) -> Solutions:
+    def _select(self, text: str, timeout: float | None = None) -> Solutions:
         """Run a SELECT or ASK of aikg's own on the store's own dataset (no graphs named)."""
-        result = self._read(self._post(self.endpoint, [("query", text)], RESULTS_ACCEPT, self.timeout, text), None,
-                            self.timeout)
+        limit = max(timeout or 0.0, self.timeout)
+        result = self._read(self._post(self.endpoint, [("query", text)], RESULTS_ACCEPT, limit, text), None, limit)
         if isinstance(result, Boolean):
             return Solutions([], [])
         assert isinstance(result, Solutions)
         return result
 
-    def _graph_triples(self, name: str) -> Iterator[ox.Triple]:
+    def _graph_triples(self, name: str, timeout: float | None = None) -> Iterator[ox.Triple]:
         """Stream the triples of one named graph, as the embedded store would give them."""
         dialect = self.dialect
         if dialect.construct_via_select:
@@ -353,7 +356,7 @@ class RemoteStore:
         else:
             text = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"
             accept = "application/n-triples"
-        response = self._post(self.endpoint, [("query", text)], accept, self.timeout, text)
+        response = self._post(self.endpoint, [("query", text)], accept, max(timeout or 0.0, self.timeout), text)
         try:
             media = _media(response)
             if media in RESULT_PARSERS:
