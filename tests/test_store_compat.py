@@ -207,6 +207,7 @@ def _id(case) -> str:
 _BLANK = re.compile(r"_:[A-Za-z0-9_.-]+|nodeID=\"[^\"]*\"|<bnode>[^<]*</bnode>|b[0-9a-f]{32}|\bnodeID://\w+")
 
 
+_LONG_NUMBER = re.compile(r"(?<![\w.])-?\d+\.\d+(?:[eE][+-]?\d+)?(?![\w.])")
 _CELL = re.compile(r"(<td[^>]*>)(.*?)(</td>)", re.S)
 
 
@@ -214,6 +215,7 @@ def _normalised_text(body: bytes) -> str:
     """The text with blank node labels replaced, and the parts of a table cell that lists values with "; " or
     spaces between URLs (a GROUP_CONCAT, whose order SPARQL leaves open) sorted."""
     text = _BLANK.sub("_:b", body.decode("utf-8"))
+    text = _LONG_NUMBER.sub(lambda m: _float_text(m[0]) if sum(c.isdigit() for c in m[0]) > 12 else m[0], text)
 
     def cell(m: re.Match) -> str:
         parts = sorted(m[2].split("; "))

@@ -102,7 +102,7 @@ RESULTS_ACCEPT = "application/sparql-results+json, application/sparql-results+xm
 GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.8, application/rdf+xml;q=0.5"
 # How Virtuoso writes a blank node in JSON results, and the same without its "nodeID://" prefix.
 _VIRTUOSO_BLANK = (b'"type": "bnode", "value": "nodeID://', b'"type": "bnode", "value": "')
-_TIMEOUT_WORDS = ("S1T00", "timeout", "time limit", "timed out", "Transaction timed out")
+_TIMEOUT_WORDS = ("S1T00", "timeout", "time limit", "timed out", "Transaction timed out", "estimated execution time")
 
 
 class RemoteStore:
