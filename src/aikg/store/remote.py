@@ -15,9 +15,9 @@ refused with :class:`StoreInconsistent`, never answered from the server's whole 
 Never wrong silently. The record is re-read at most every :data:`REFRESH` seconds. Each version is
 checked before it is served (the graphs' triple counts, and unless ``STORE_CHECK=count`` their
 checksums, streamed graph by graph), then again every :data:`CHECK_INTERVAL` seconds
-(``STORE_CHECK_INTERVAL``): a store whose graphs hold more, less or other triples than were published
-(a crash that lost part of a graph, a hand edit) is refused with a 503 and a log line until it matches
-again. A scheduled check runs in one request while the others go on with the last checked state.
+(``STORE_CHECK_INTERVAL``, 0: never again) in a background thread of each process, while requests go on:
+a store whose graphs hold more, less or other triples than were published (a crash that lost part of a
+graph, a hand edit) is refused with a 503 and a log line until it matches again.
 
 Dialects. What must differ per store (reading Virtuoso's ``nodeID://`` blank nodes, canonical typed
 values, update sizes) is in :mod:`aikg.store.dialect`, detected from the first answer's ``Server``
@@ -139,6 +139,7 @@ class RemoteStore:
         # The circuit breaker: set while the store answers not even ASK {} (see _suspect).
         self._stalled = False
         self._prober: tuple[int, threading.Thread] | None = None
+        self._checker: tuple[int, threading.Thread] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RemoteStore:
@@ -274,11 +275,39 @@ class RemoteStore:
         info = DatasetInfo(record.info.version, _iso(record.info.modified), record.info.sources)
         parts = [self.graph] if self.graph else record.names
         same = previous is not None and previous.info == info and previous.parts == parts
-        recent = self.check_interval <= 0 or (previous is not None and now - previous.checked < self.check_interval)
-        if same and previous is not None and previous.problem is None and recent:
+        if same and previous is not None and previous.problem is None:
+            if self.check_interval > 0 and now - previous.checked >= self.check_interval:
+                self._check_later(info, parts, record)
             return _State(info, parts, problem=None, checked=previous.checked, record=record)
+        # A new version (or one refused until now) is checked before anything is served from it.
         found = self._verify(record, parts)
         return _State(info, parts, problem=found, checked=now, record=record)
+
+    def _check_later(self, info: DatasetInfo, parts: list[str], record: Record) -> None:
+        """Check the served version again in the background: the requests go on meanwhile (a sync worker
+        that ran the check itself would answer nothing while it reads every graph)."""
+        with self._lock_probe:
+            checker = self._checker
+            if checker is not None and checker[0] == os.getpid() and checker[1].is_alive():
+                return
+            thread = threading.Thread(target=self._check, args=(info, parts, record), name="aikg-store-check",
+                                      daemon=True)
+            self._checker = (os.getpid(), thread)
+            thread.start()
+
+    def _check(self, info: DatasetInfo, parts: list[str], record: Record) -> None:
+        try:
+            found = self._verify(record, parts)
+        except AikgError as e:
+            log.warning("the scheduled check of version %s did not finish (%s); tried again in %.0f s",
+                        info.version, e.message, self.check_interval)
+            found = None
+        with self._lock:
+            state = self._state
+            if state is not None and state.info_or_none == info and state.parts == parts and state.problem is None:
+                self._state = _State(info, parts, problem=found, checked=time.monotonic(), record=record)
+                if found is not None:
+                    self._read_at = time.monotonic()
 
     def _verify(self, record: Record, parts: Sequence[str]) -> StoreInconsistent | None:
         """Compare the served graphs with the record; return the problem found, if any (and log it)."""
