@@ -337,6 +337,22 @@ def store_clients(oxigraph, virtuoso):
 #: The named queries (and pages) Virtuoso 7.2.5 does not yet answer as the embedded store does, with why. Each is
 #: still asked: its case fails as soon as Virtuoso's answer matches, so that it leaves this list.
 VIRTUOSO_TODO: dict[str, str] = {
+    # Refused by Virtuoso 7.2.5's compiler (valid SPARQL 1.1: the embedded store and the Oxigraph server run them).
+    "base-model-lineage": "SP031: ORDER BY on an aggregate's alias (?date) is 'outside aggregate'",
+    "career": "SP031: internal error ssg_print_retval(): selid is used outside its scope",
+    "organisation-people": "SP031: internal error ssg_print_retval(): selid is used outside its scope",
+    "milestone-compute": "refused: estimated execution time 45,111 s exceeds the 400 s limit",
+    # Answered, differently from the embedded store (seen with the Epoch data, not yet rewritten).
+    "artefacts-by": "other rows",
+    "disputed-values": "other rows",
+    "domain-models": "other rows",
+    "influence": "other rows",
+    "lineage": "other rows",
+    "hardware-used": "other rows",
+    "open-weights": "other rows",
+    "largest-training-runs": "other rows",
+    "country-compute": "other rows",
+    "organisation-compute": "other rows",
 }
 
 
