@@ -331,18 +331,19 @@ def _distance(a: str, b: str, most: int) -> int:
 
 
 _DATES = "aikg:date aikg:releaseDate aikg:publicationDate aikg:foundingDate aikg:startDate"
+# Each branch binds its kind first: Virtuoso 7 cannot compile a UNION whose branches BIND after a FILTER.
 _INDEX_QUERY = (
     sparql_prologue()
     + """
 SELECT ?k ?s ?o WHERE {
-  { ?s rdfs:label ?o BIND("label" AS ?k) }
-  UNION { ?s skos:altLabel ?o BIND("alt" AS ?k) }
-  UNION { ?s a ?o FILTER(isIRI(?s) && isIRI(?o)) BIND("type" AS ?k) }
-  UNION { ?s dcterms:description ?o BIND("desc" AS ?k) }
-  UNION { ?s rdfs:comment ?o BIND("comment" AS ?k) }
-  UNION { ?s rdfs:subClassOf ?o FILTER(isIRI(?s) && isIRI(?o)) BIND("sub" AS ?k) }
+  { BIND("label" AS ?k) ?s rdfs:label ?o }
+  UNION { BIND("alt" AS ?k) ?s skos:altLabel ?o }
+  UNION { BIND("type" AS ?k) ?s a ?o FILTER(isIRI(?s) && isIRI(?o)) }
+  UNION { BIND("desc" AS ?k) ?s dcterms:description ?o }
+  UNION { BIND("comment" AS ?k) ?s rdfs:comment ?o }
+  UNION { BIND("sub" AS ?k) ?s rdfs:subClassOf ?o FILTER(isIRI(?s) && isIRI(?o)) }
   UNION { VALUES ?dp { DATES } ?s ?dp ?o BIND(CONCAT("date ", STR(?dp)) AS ?k) }
-  UNION { ?s aikg:startYear ?o BIND("year" AS ?k) }
+  UNION { BIND("year" AS ?k) ?s aikg:startYear ?o }
   UNION { SELECT ?s (COUNT(*) AS ?o) ("deg" AS ?k) WHERE { ?x ?p ?s FILTER(isIRI(?s)) } GROUP BY ?s }
 }
 """.replace("DATES", _DATES)

@@ -51,6 +51,11 @@ class Store(Protocol):
         """Return what identifies the data now served (a property: disk and remote stores follow new versions)."""
         ...
 
+    @property
+    def repeat_values(self) -> bool:
+        """Tell whether a VALUES block binding parameters is written again at the end of the WHERE group."""
+        ...
+
     def query(
         self,
         text: str,

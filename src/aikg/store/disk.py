@@ -202,6 +202,8 @@ def read_version(version: Path) -> EmbeddedStore:
 class DiskStore:
     """The live version of an on-disk store; with `watch`, it follows `current` when a load moves it."""
 
+    repeat_values = False
+
     def __init__(self, root: Path, *, watch: bool = False) -> None:
         self.root = root
         self.watch = watch
