@@ -51,6 +51,11 @@ class GatedStore:
         """Return the inner store's info."""
         return self.inner.info
 
+    @property
+    def repeat_values(self) -> bool:
+        """Tell what the inner store tells."""
+        return self.inner.repeat_values
+
     def query(
         self,
         text: str,
