@@ -46,7 +46,10 @@ class PerVersion(Generic[P, T]):
         functools.update_wrapper(self, fn)
 
     def __call__(self, store: Store, *args: P.args, **kwargs: P.kwargs) -> T:
-        key = (store.info.version, *args, *sorted(kwargs.items()))
+        # The version names the data; a store's `cache_scope` (a remote store's endpoint) keeps apart what two
+        # stores holding the same data answer in one process, so that one store's answer never stands in for
+        # another's (the store compatibility suite compares exactly that).
+        key = (store.info.version, getattr(store, "cache_scope", ""), *args, *sorted(kwargs.items()))
         try:
             return self._entries[key]
         except KeyError:

@@ -167,6 +167,11 @@ class RemoteStore:
     # -- the Store interface ---------------------------------------------------------------------
 
     @property
+    def cache_scope(self) -> str:
+        """Name what this store answers for the per-version caches: its endpoint."""
+        return self.endpoint
+
+    @property
     def repeat_values(self) -> bool:
         """Tell whether bound parameters are written again at the end of the WHERE group (the dialect decides)."""
         return self.dialect.repeat_values
