@@ -27,9 +27,9 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 serve: $(VENV)/.installed
 	$(BIN)/aikg serve --host $(HOST) --port $(PORT)
 
-## system-deps: Debian's Chromium for the browser tests (installed with apt-get when missing)
+## system-deps: Debian's Chromium for the browser tests and Virtuoso for the store tests (apt-get, when missing)
 system-deps:
-	@scripts/system-deps chromium
+	@scripts/system-deps chromium virtuoso
 
 ## test-deps: axe-core (npm) for the browser tests' accessibility checks, into tests/.node/
 test-deps:
@@ -43,7 +43,7 @@ test: $(VENV)/.installed-test system-deps test-deps
 
 ## bench: the endpoint and scale benchmarks, side by side with the Oxigraph server
 bench: $(VENV)/.installed-bench
-	@scripts/system-deps wrk
+	@scripts/system-deps wrk virtuoso
 	$(BIN)/python -m bench
 
 lint: $(VENV)/.installed-test

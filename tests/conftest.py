@@ -125,3 +125,47 @@ def remote_app(oxigraph):
 @pytest.fixture()
 def remote_client(remote_app):
     return remote_app.test_client()
+
+
+def _virtuoso_or_fail():
+    """Start nothing; fail (never skip) when Virtuoso is missing, unless the explicit local opt-out is set."""
+    import virtuoso_server
+
+    if not virtuoso_server.installed():
+        message = ("Virtuoso is not installed: run scripts/system-deps virtuoso "
+                   f"(or set {virtuoso_server.ALLOW_MISSING}=1 to skip these tests on this machine)")
+        if virtuoso_server.allowed_missing():
+            pytest.skip(message)
+        pytest.fail(message)
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory):
+    """A real Virtuoso 7 holding the shipped graph, put there by `aikg publish`, for the whole session."""
+    from virtuoso_server import VirtuosoServer
+
+    from aikg.ingest.files import sources
+    from aikg.ingest.publish import publish
+    from aikg.resources import default_data, default_ontology
+
+    _virtuoso_or_fail()
+    server = VirtuosoServer(tmp_path_factory.mktemp("virtuoso")).start()
+    try:
+        publish(sources(default_data(), default_ontology()), server.query_url)
+    except BaseException:
+        server.stop()
+        raise
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_app(virtuoso):
+    """The app in remote mode over the session's Virtuoso (the same data as `full_app`)."""
+    # 60 s: a paper's description walks its author list, about 1 s per 4 nodes on Virtuoso 7.
+    return create_app({"ENDPOINT": virtuoso.query_url, "TESTING": True, "QUERY_TIMEOUT": 60.0})
+
+
+@pytest.fixture()
+def virtuoso_client(virtuoso_app):
+    return virtuoso_app.test_client()

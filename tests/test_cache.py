@@ -10,6 +10,8 @@ from aikg.store import DatasetInfo
 class FakeVersioned:
     """Only what the cache reads from a store: its data version."""
 
+    cache_scope = ""
+
     def __init__(self, version: str) -> None:
         self.version = version
 
@@ -34,6 +36,22 @@ def test_one_computation_per_version_and_arguments():
     a.version = "v2"
     assert count(a) == 3 and a in count and b in count
     assert calls == [("v1", 1), ("v1", 2), ("v2", 1)]
+
+
+def test_two_stores_with_the_same_version_but_another_scope_do_not_share_answers():
+    """An embedded store and the remote store it was published to hold the same version, and in one process
+    (the store compatibility suite) neither may answer for the other."""
+    calls = []
+
+    @per_version
+    def who(store):
+        calls.append(store.cache_scope)
+        return store.cache_scope
+
+    local, remote = FakeVersioned("v1"), FakeVersioned("v1")
+    remote.cache_scope = "http://127.0.0.1:7878/query"
+    assert who(local) == "" and who(remote) == "http://127.0.0.1:7878/query"
+    assert who(local) == "" and calls == ["", "http://127.0.0.1:7878/query"]
 
 
 def test_the_cache_is_bounded():

@@ -10,7 +10,7 @@ from conftest import TINY
 from oxigraph_server import OxigraphServer
 
 from aikg.cli import cli
-from aikg.errors import StoreUnavailable
+from aikg.errors import StoreInconsistent, StoreUnavailable
 from aikg.ingest.files import sources
 from aikg.ingest.load import build_memory_store
 from aikg.ingest.publish import publish
@@ -93,7 +93,7 @@ def test_republish_of_the_same_files_is_atomic_for_readers(server, tmp_path):
     def work():
         for text in (large, small, large):
             data.write_text(text, encoding="utf-8")
-            publish(srcs, server.query_url, batch_size=500)
+            publish(srcs, server.query_url, batch_bytes=50_000)
 
     seen = _watch_counts(reader, work)
     assert seen <= {n_small, n_small + 3000} and len(seen) == 2
@@ -108,8 +108,8 @@ def test_republish_into_one_graph_is_atomic_whatever_the_files(server, expected)
     results = []
 
     def work():
-        results.append(publish(FULL_SOURCES, server.query_url, graph=target, batch_size=2_000))
-        results.append(publish(TINY_SOURCES, server.query_url, graph=target, batch_size=2_000))
+        results.append(publish(FULL_SOURCES, server.query_url, graph=target))
+        results.append(publish(TINY_SOURCES, server.query_url, graph=target))
 
     seen = _watch_counts(reader, work)
     assert seen <= {expected["tiny"], expected["full"]}
@@ -127,7 +127,7 @@ def test_sparql_update_path_keeps_blank_nodes_whole(server, tmp_path):
         encoding="utf-8",
     )
     srcs = sources([data], ONTOLOGY)
-    result = publish(srcs, server.query_url, use_graph_store=False, batch_size=50)
+    result = publish(srcs, server.query_url, use_graph_store=False, batch_bytes=1024)
     assert result.method == "update"
     text = ("PREFIX aikg: <https://w3id.org/ai-history/ontology/> SELECT ?v ?t WHERE { "
             "<https://w3id.org/ai-history/resource/X> aikg:measurement ?m . ?m aikg:value ?v ; a ?t }")
@@ -170,7 +170,7 @@ def test_store_dying_mid_upload_keeps_the_old_version(tmp_path, expected):
                 server.kill()
 
         with pytest.raises(StoreUnavailable) as e:
-            publish(FULL_SOURCES, server.query_url, batch_size=500, uploaded=die)
+            publish(FULL_SOURCES, server.query_url, batch_bytes=1_000_000, uploaded=die)
         assert "unchanged" in e.value.message
         server = OxigraphServer(location, port=server.port).start()
         store = RemoteStore(server.query_url)
@@ -210,7 +210,9 @@ def test_a_store_filled_by_other_means(server):
     first = store.info
     assert first == store.info  # stable while the data is
     post("<http://e/c> <http://e/p> <http://e/d> .\n")
-    store._checked -= remote_module.RECOUNT  # the size is counted again at most every RECOUNT seconds
+    store._read_at -= remote_module.RECOUNT  # the size is counted again at most every RECOUNT seconds
     assert store.info.version != first.version and count(store) == 3
-    # Without REMOTE_GRAPH the server's own default graph is read (empty here: the data is in a named graph).
-    assert count(RemoteStore(server.query_url)) == 0
+    # Without REMOTE_GRAPH or a record there is nothing aikg knows to serve: never the server's default graph.
+    with pytest.raises(StoreInconsistent) as e:
+        count(RemoteStore(server.query_url))
+    assert e.value.status_code == 503 and "REMOTE_GRAPH" in e.value.message

@@ -88,6 +88,14 @@ class Settings:
     #: Request line and headers together, in bytes (431 past it, before any Python runs).
     max_header_bytes: int = 256 * 1024
 
+    # -- remote stores (issue 16) -----------------------------------------------------------------------
+    #: The remote store's kind: "auto" (detected from its answers), "oxigraph", "virtuoso" or "sparql11".
+    store_dialect: str = "auto"
+    #: How the published graphs are checked against their publication record: "checksum" (counts and
+    #: contents) or "count" (counts only), at startup and every STORE_CHECK_INTERVAL seconds (0: startup only).
+    store_check: str = "checksum"
+    store_check_interval: float = 300.0
+
     def __post_init__(self) -> None:
         if self.base_url is not None:
             object.__setattr__(self, "base_url", _base_url(self.base_url))

@@ -9,11 +9,15 @@ class AikgError(Exception):
     status_code = 500
     exit_code = 1
     title = "Internal error"
+    #: Seconds a client should wait before trying again (sent as Retry-After), when waiting helps.
+    retry_after: int | None = None
 
-    def __init__(self, message: str, *, details: object | None = None) -> None:
+    def __init__(self, message: str, *, details: object | None = None, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
+        if retry_after is not None:
+            self.retry_after = retry_after
 
     def to_dict(self) -> dict[str, object]:
         """Return the documented JSON error body."""
@@ -65,6 +69,7 @@ class QueryTimeout(AikgError):
     status_code = 503
     exit_code = 3
     title = "Query timeout"
+    retry_after = 10
 
     @classmethod
     def after(cls, seconds: float) -> QueryTimeout:
@@ -83,9 +88,20 @@ class InvalidSetting(AikgError):
 
 
 class StoreUnavailable(AikgError):
+    """The store could not be reached or failed to answer (502; 503 while it is known to be down)."""
+
     status_code = 502
     exit_code = 3
     title = "Store unavailable"
+    retry_after = 5
+
+    def __init__(
+        self, message: str, *, details: object | None = None, retry_after: int | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(message, details=details, retry_after=retry_after)
+        if status_code is not None:
+            self.status_code = status_code
 
 
 class InvalidData(AikgError):
@@ -98,6 +114,25 @@ class InvalidData(AikgError):
     def __init__(self, message: str, *, report: object | None = None, details: object | None = None) -> None:
         super().__init__(message, details=details)
         self.report = report
+
+
+# -- remote stores (issue 16) ---------------------------------------------------------------------------
+
+
+class StoreTimeout(StoreUnavailable):
+    """The store did not accept the connection or send its answer in time (504)."""
+
+    status_code = 504
+    title = "Store timeout"
+
+
+class StoreInconsistent(AikgError):
+    """The store's graphs do not match their publication record: serving them would be wrong (503)."""
+
+    status_code = 503
+    exit_code = 3
+    title = "Store data incomplete"
+    retry_after = 60
 
 
 # -- serving: the HTTP front, engine processes, fair share ----------------------------------------------
@@ -118,8 +153,7 @@ class TooManyRequests(AikgError):
     title = "Too many requests"
 
     def __init__(self, message: str, *, retry_after: int, details: object | None = None) -> None:
-        super().__init__(message, details=details)
-        self.retry_after = retry_after
+        super().__init__(message, details=details, retry_after=retry_after)
 
 
 class ServiceBusy(AikgError):
@@ -130,8 +164,7 @@ class ServiceBusy(AikgError):
     title = "Service busy"
 
     def __init__(self, message: str, *, retry_after: int, details: object | None = None) -> None:
-        super().__init__(message, details=details)
-        self.retry_after = retry_after
+        super().__init__(message, details=details, retry_after=retry_after)
 
 
 class EngineFailure(AikgError):

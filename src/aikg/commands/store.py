@@ -110,18 +110,23 @@ def load(files: tuple[Path, ...], store: Path, no_validate: bool, engine: str, s
 @click.option("--update-endpoint", envvar="AIKG_UPDATE_ENDPOINT",
               help="Its SPARQL update endpoint (default: guessed, /query -> /update).")
 @click.option("--graph", help="Put everything into this one named graph (default: one graph per file, as embedded).")
-@click.option("--graph-store", help="Its Graph Store Protocol URL (default: tried at /store and /data).")
+@click.option("--graph-store",
+              help="Its Graph Store Protocol URL (default: tried at /store, /data and /sparql-graph-crud).")
 @click.option("--sparql-update-only", is_flag=True,
               help="Upload with INSERT DATA even where the Graph Store Protocol works.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=50_000, show_default=True,
-              help="Triples per upload request.")
+@click.option("--batch-bytes", type=click.IntRange(min=1024), default=1 << 20, show_default=True,
+              help="Bytes of N-Triples per upload request (SPARQL Update requests also hold at most the store's "
+                   "own limit of triples).")
+@click.option("--dialect", envvar="AIKG_STORE_DIALECT", type=click.Choice(["auto", "oxigraph", "virtuoso", "sparql11"]),
+              default="auto", show_default=True, help="The kind of store (detected from its answers by default).")
 @click.option("--timeout", type=float, default=300.0, show_default=True, help="Seconds to wait for each request.")
 @_no_validate
 @_engine
 @_shapes
 @_ontology
 def publish(files: tuple[Path, ...], endpoint: str, update_endpoint: str | None, graph: str | None,
-            graph_store: str | None, sparql_update_only: bool, batch_size: int, timeout: float, no_validate: bool,
+            graph_store: str | None, sparql_update_only: bool, batch_bytes: int, dialect: str, timeout: float,
+            no_validate: bool,
             engine: str, shapes: tuple[Path, ...], ontology: tuple[Path, ...]) -> None:
     """Validate FILES (default: the shipped data) and publish them to a SPARQL store, replacing the old version."""
     from aikg.ingest.publish import publish as publish_graph
@@ -136,7 +141,8 @@ def publish(files: tuple[Path, ...], endpoint: str, update_endpoint: str | None,
 
         result = publish_graph(
             srcs, endpoint, update_endpoint=update_endpoint, graph=graph, graph_store=graph_store,
-            use_graph_store=not sparql_update_only, batch_size=batch_size, timeout=timeout, uploaded=uploaded,
+            use_graph_store=not sparql_update_only, batch_bytes=batch_bytes, timeout=timeout, uploaded=uploaded,
+            dialect=None if dialect == "auto" else dialect,
         )
     was = f" (replacing {result.previous})" if result.previous else ""
     click.echo(

@@ -46,7 +46,10 @@ class PerVersion(Generic[P, T]):
         functools.update_wrapper(self, fn)
 
     def __call__(self, store: Store, *args: P.args, **kwargs: P.kwargs) -> T:
-        key = (store.info.version, *args, *sorted(kwargs.items()))
+        # The version names the data; a store's `cache_scope` (a remote store's endpoint) keeps apart what two
+        # stores holding the same data answer in one process, so that one store's answer never stands in for
+        # another's (the store compatibility suite compares exactly that).
+        key = (store.info.version, store.cache_scope, *args, *sorted(kwargs.items()))
         try:
             return self._entries[key]
         except KeyError:
@@ -81,10 +84,10 @@ class PerVersion(Generic[P, T]):
     def __contains__(self, store: object) -> bool:
         """Tell whether something is kept for the store's current version."""
         try:
-            version = store.info.version  # type: ignore[attr-defined]
+            version, scope = store.info.version, store.cache_scope  # type: ignore[attr-defined]
         except AikgError:  # a store that cannot say its version has nothing cached
             return False
-        return any(key[0] == version for key in list(self._entries))
+        return any(key[:2] == (version, scope) for key in list(self._entries))
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -185,10 +185,12 @@ class NamedQuery:
             texts[p.name] = raw
         return Binding(values, texts, repeats)
 
-    def instantiate(self, binding: Binding) -> str:
+    def instantiate(self, binding: Binding, store: Store | None = None) -> str:
         """Return the query text with the bound parameters written in as VALUES at the top of its WHERE.
 
-        The result is the exact query that gives this answer, runnable at any SPARQL endpoint.
+        The result is the query that gives this answer, runnable at any SPARQL endpoint. For a store whose
+        ``repeat_values`` says so (Virtuoso), :meth:`run` sends it with the block written again at the end
+        of the WHERE, which changes no answer.
         """
         blocks: list[str] = []
         single = {k: v[0] for k, v in binding.values.items() if k not in binding.repeats}
@@ -199,13 +201,15 @@ class NamedQuery:
         for name, terms in binding.values.items():
             if name in binding.repeats:
                 blocks.append(f"VALUES ?{name} {{ {' '.join(_term_sparql(t) for t in terms)} }}")
-        return _insert_after_where(self.text, blocks) if blocks else self.text
+        if not blocks:
+            return self.text
+        return _insert_after_where(self.text, blocks, repeat=bool(store is not None and store.repeat_values))
 
     def run(
         self, store: Store, binding: Binding, *, timeout: float | None = None, limit: int | None = None
     ) -> Solutions:
-        """Run the instantiated query: what runs is exactly what :meth:`instantiate` shows."""
-        result = store.query(self.instantiate(binding), timeout=timeout, limit=limit)
+        """Run the instantiated query: what runs is what :meth:`instantiate` shows (see there)."""
+        result = store.query(self.instantiate(binding, store), timeout=timeout, limit=limit)
         if not isinstance(result, Solutions):
             raise TypeError(f"named query {self.name} is not a SELECT query")
         return result
@@ -250,9 +254,10 @@ def _term_sparql(term: Term) -> str:
     return str(term)
 
 
-def _insert_after_where(text: str, blocks: Sequence[str]) -> str:
-    """Insert lines right after the '{' that opens the query's WHERE group, leaving the rest as written."""
-    return analyse(text, max_depth=None).insert_in_where(blocks)
+def _insert_after_where(text: str, blocks: Sequence[str], *, repeat: bool = False) -> str:
+    """Insert lines right after the '{' that opens the query's WHERE group (with `repeat`, also right before
+    the '}' that closes it), leaving the rest as written."""
+    return analyse(text, max_depth=None).insert_in_where(blocks, repeat=repeat)
 
 
 # ---------------------------------------------------------------------------------------------- loading

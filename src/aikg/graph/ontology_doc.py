@@ -187,6 +187,12 @@ def _build(store: Store) -> OntologyDoc:
                 terms[sup.iri].subs.append(Link(term.iri, term.label))
         term.inverse += [Link(t.iri, t.label) for t in terms.values() if any(i.iri == term.iri for i in t.inverse)]
         term.inverse = list(dict.fromkeys(term.inverse))
+    # Every list in label order: stores return a term's statements in orders of their own.
+    for term in terms.values():
+        for links in (term.domain, term.range, term.inverse, term.disjoint, term.supers, term.subs):
+            links.sort(key=lambda link: (link.label.lower(), link.iri))
+        term.alignments.sort(key=lambda a: (a[0], a[1].label.lower(), a[1].iri))
+        term.characteristics.sort()
     classes = sorted((t for t in terms.values() if t.is_class), key=lambda t: t.name.lower())
     properties = sorted((t for t in terms.values() if not t.is_class), key=lambda t: t.name.lower())
 

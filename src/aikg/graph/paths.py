@@ -215,12 +215,14 @@ def _allowed(p: str, exclude: frozenset[str]) -> bool:
     return (p.startswith(ONTOLOGY) or p == BROADER) and p not in NOISE and p not in exclude
 
 
-_EXPAND = _PROLOGUE + """SELECT DISTINCT ?s ?p ?o WHERE {
+# Each branch leaves one end unbound (the resource itself, ?n), filled in by expand(): Virtuoso 7 cannot
+# compile a UNION whose branches BIND after a FILTER.
+_EXPAND = _PROLOGUE + """SELECT DISTINCT ?n ?s ?p ?o WHERE {
   VALUES ?n { %s }
-  { ?n ?p ?o . FILTER(isIRI(?o)) BIND(?n AS ?s) }
+  { ?n ?p ?o . FILTER(isIRI(?o)) }
   UNION
-  { ?s ?p ?n . FILTER(isIRI(?s)) BIND(?n AS ?o) }
-  FILTER((STRSTARTS(STR(?p), "%s") || ?p = skos:broader) && ?s != ?o)
+  { ?s ?p ?n . FILTER(isIRI(?s)) }
+  FILTER(STRSTARTS(STR(?p), "%s") || ?p = skos:broader)
 }"""
 
 
@@ -234,8 +236,9 @@ def expand(store: Store, frontier: Sequence[str], exclude: frozenset[str] = froz
         values = " ".join(str(ox.NamedNode(n)) for n in chunk)
         result = store.query(_EXPAND % (values, ONTOLOGY))
         assert isinstance(result, Solutions)
-        for s, p, o in result.rows:
-            if s is None or p is None or o is None or not _allowed(p.value, exclude):
+        for node, s0, p, o0 in result.rows:
+            s, o = s0 or node, o0 or node
+            if s is None or p is None or o is None or s == o or not _allowed(p.value, exclude):
                 continue
             edge = _normalise(model, s.value, p.value, o.value)
             for end in (edge.subject, edge.object):

@@ -24,7 +24,7 @@ import bisect
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -33,7 +33,7 @@ from aikg.errors import BadRequest
 from aikg.graph.cache import per_version
 from aikg.graph.labels import LOW_KINDS, Link, When, date_of, kind_of
 from aikg.namespaces import ONTOLOGY, OWL, PREFIXES, RDFS, sparql_prologue
-from aikg.store import Solutions, Store
+from aikg.store import Solutions, Store, Term
 
 MILESTONE = ONTOLOGY + "Milestone"
 _CLASS_TYPES = {OWL + "Class", RDFS + "Class"}
@@ -331,22 +331,21 @@ def _distance(a: str, b: str, most: int) -> int:
 
 
 _DATES = "aikg:date aikg:releaseDate aikg:publicationDate aikg:foundingDate aikg:startDate"
-_INDEX_QUERY = (
-    sparql_prologue()
-    + """
-SELECT ?k ?s ?o WHERE {
-  { ?s rdfs:label ?o BIND("label" AS ?k) }
-  UNION { ?s skos:altLabel ?o BIND("alt" AS ?k) }
-  UNION { ?s a ?o FILTER(isIRI(?s) && isIRI(?o)) BIND("type" AS ?k) }
-  UNION { ?s dcterms:description ?o BIND("desc" AS ?k) }
-  UNION { ?s rdfs:comment ?o BIND("comment" AS ?k) }
-  UNION { ?s rdfs:subClassOf ?o FILTER(isIRI(?s) && isIRI(?o)) BIND("sub" AS ?k) }
-  UNION { VALUES ?dp { DATES } ?s ?dp ?o BIND(CONCAT("date ", STR(?dp)) AS ?k) }
-  UNION { ?s aikg:startYear ?o BIND("year" AS ?k) }
-  UNION { SELECT ?s (COUNT(*) AS ?o) ("deg" AS ?k) WHERE { ?x ?p ?s FILTER(isIRI(?s)) } GROUP BY ?s }
+# What the index reads, one simple query per kind of fact. Virtuoso 7's planner refuses (estimating minutes)
+# both the UNION of them all and a pattern filtered on isIRI(?subject), while each query here takes a fraction
+# of a second there; so the kinds go one by one and subjects that are not IRIs are dropped as rows are read.
+_INDEX_QUERIES = {
+    "label": "SELECT ?s ?o WHERE { ?s rdfs:label ?o }",
+    "alt": "SELECT ?s ?o WHERE { ?s skos:altLabel ?o }",
+    "type": "SELECT ?s ?o WHERE { ?s a ?o FILTER(isIRI(?o)) }",
+    "desc": "SELECT ?s ?o WHERE { ?s dcterms:description ?o }",
+    "comment": "SELECT ?s ?o WHERE { ?s rdfs:comment ?o }",
+    "sub": "SELECT ?s ?o WHERE { ?s rdfs:subClassOf ?o FILTER(isIRI(?o)) }",
+    "date": f"SELECT ?s ?o ?dp WHERE {{ VALUES ?dp {{ {_DATES} }} ?s ?dp ?o }}",
+    "year": "SELECT ?s ?o WHERE { ?s aikg:startYear ?o }",
+    # How many statements point at each resource (how search ranks equal matches).
+    "deg": "SELECT ?s (COUNT(*) AS ?o) WHERE { ?x ?p ?s FILTER(isIRI(?s)) } GROUP BY ?s",
 }
-""".replace("DATES", _DATES)
-)
 _DATE_ORDER = {f"date {ONTOLOGY}{p.split(':')[1]}": i for i, p in enumerate(_DATES.split())}
 
 
@@ -356,19 +355,15 @@ def _better_label(current: str, current_lang: str | None, value: str, lang: str 
 
 
 def _build(store: Store) -> _Index:
-    result = store.query(_INDEX_QUERY)
-    assert isinstance(result, Solutions)
     entries: dict[str, _Entry] = {}
     langs: dict[str, str | None] = {}
     descs: dict[str, tuple[int, str]] = {}
     superclasses: dict[str, set[str]] = {}
     types: dict[str, set[str]] = {}
-    degrees: dict[str, int] = {}
     dates: dict[str, tuple[int, When]] = {}
-    for k, s, o in result.rows:
-        if not isinstance(s, ox.NamedNode) or k is None or o is None:
-            continue
-        kind, iri = k.value, s.value
+    degrees: dict[str, int] = {}
+    for kind, s, o in _facts(store):
+        iri = s.value
         if kind in ("label", "alt") and isinstance(o, ox.Literal):
             entry = entries.setdefault(iri, _Entry(iri))
             entry.labels.append(o.value)
@@ -382,14 +377,14 @@ def _build(store: Store) -> _Index:
                 descs[iri] = (score, o.value)
         elif kind == "sub":
             superclasses.setdefault(iri, set()).add(o.value)
-        elif kind == "deg" and isinstance(o, ox.Literal):
-            degrees[iri] = int(o.value)
         elif kind.startswith("date ") or kind == "year":
             found = date_of(o) if kind != "year" else date_of(ox.Literal(o.value, datatype=ox.NamedNode(
                 "http://www.w3.org/2001/XMLSchema#gYear")))
             order = _DATE_ORDER.get(kind, 9)
             if found is not None and (iri not in dates or order < dates[iri][0]):
                 dates[iri] = (order, found)
+        elif kind == "deg" and isinstance(o, ox.Literal):
+            degrees[iri] = int(o.value)
     class_labels: dict[str, str] = {}
     for iri, entry in entries.items():
         entry.label = entry.label or entry.labels[0]
@@ -409,6 +404,23 @@ def _build(store: Store) -> _Index:
         if iri in superclasses or entry.types & _CLASS_TYPES:
             class_labels[iri] = entry.label
     return _Index(entries, class_labels, superclasses)
+
+
+def _facts(store: Store) -> Iterator[tuple[str, ox.NamedNode, Term]]:
+    """Yield what the index reads as (kind, subject IRI, value); a date's kind names its property."""
+    prologue = sparql_prologue()
+    for kind, text in _INDEX_QUERIES.items():
+        result = store.query(prologue + text)
+        assert isinstance(result, Solutions)
+        for row in result.rows:
+            s, o = row[0], row[1]
+            if not isinstance(s, ox.NamedNode) or o is None:
+                continue
+            if kind == "date":
+                prop = row[2]
+                yield f"date {prop.value}" if prop is not None else kind, s, o
+            else:
+                yield kind, s, o
 
 
 def _short(text: str, limit: int = 160) -> str:
@@ -502,7 +514,9 @@ def find(
         text, slug = _matched_label(e, phrase)
         hits.append(Hit(e.iri, e.label, text, idx.specific_types(e), e.description, rank2 // 2, bool(rank2 % 2),
                         e.when, e.kind))
-    facets = [Facet(c, idx.class_labels.get(c, c), k) for c, k in counts.most_common() if c]
+    # Most matches first; equal counts by label, so that the order never follows the order the store sent rows in.
+    facets = sorted((Facet(c, idx.class_labels.get(c, c), k) for c, k in counts.items() if c),
+                    key=lambda f: (-f.count, f.label.casefold(), f.iri))
     unfiltered = len(ahead[0]) if ahead is not None else len(matched)
     results = Results(q, hits, total, facets, corrected if corrected != phrase else None, unfiltered=unfiltered)
     if not total:

@@ -98,7 +98,10 @@ def build(overrides: Mapping[str, Any] | Settings) -> Served:
         inner = PoolStore(PoolSettings(pool.path, limits.query_timeout, limits.queue_timeout, retry,
                                        dynamic=settings.watch))
     try:
-        inner.info  # noqa: B018  # an engine that cannot open the store says so now, before serving
+        if pool is not None:
+            inner.info  # noqa: B018  # an engine that cannot open the store says so now, before serving
+        # A remote store that is down or does not match its publication record is not a reason not to start:
+        # the server answers 503 (and logs why) until the store is whole again, and its checks say when.
         # A query stopped at the limit is charged at most the limit; a count left by a dead process goes stale.
         share = FairShare(folder, budget=limits.client_budget, concurrent=limits.client_queries,
                           stale_after=limits.query_timeout + limits.queue_timeout + 30.0)

@@ -191,12 +191,17 @@ class Query:
         return (text[:toks[at].start] + "SELECT DISTINCT " + " ".join(projection) + text[targets_end:dataset_end]
                 + where + text[dataset_end:])
 
-    def insert_in_where(self, lines: Sequence[str]) -> str:
-        """Return the text as sent with lines put at the start of the outer WHERE group (a named query's)."""
+    def insert_in_where(self, lines: Sequence[str], *, repeat: bool = False) -> str:
+        """Return the text as sent with lines put at the start of the outer WHERE group (a named query's);
+        with `repeat`, also at its end (which changes no answer; a store's dialect may need it)."""
         if self.where_open < 0:
             raise ValueError("query has no WHERE clause")
         at = self.lexed.source_offset(self.tokens[self.where_open].end)
-        return self.source[:at] + "".join(f"\n  {line}" for line in lines) + self.source[at:]
+        block = "".join(f"\n  {line}" for line in lines)
+        if not repeat:
+            return self.source[:at] + block + self.source[at:]
+        close = self.lexed.source_offset(self.tokens[self.where_close].start)
+        return self.source[:at] + block + self.source[at:close].rstrip() + block + "\n" + self.source[close:]
 
     def source_text(self, start: int, end: int) -> str:
         """Return the text as sent between two offsets of the decoded text."""

@@ -32,8 +32,10 @@ def values_block(substitutions: Mapping[str, Term]) -> str:
     return f"VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }}"
 
 
-def bind_values(text: str, substitutions: Mapping[str, Term]) -> str:
-    """Bind variables to terms by a VALUES block at the start of the outermost WHERE group.
+def bind_values(text: str, substitutions: Mapping[str, Term], *, repeat: bool = False) -> str:
+    """Bind variables to terms by a VALUES block at the start of the outermost WHERE group (with `repeat`,
+    again at its end, which changes no answer: Virtuoso 7 ignores a variable bound only at the start in
+    the FILTER of an OPTIONAL, and keeps rows that filter removes).
 
     The group is found from the query's structure (:mod:`aikg.sparql.query`), whatever the layout.
     ``CONSTRUCT WHERE { T }`` is rewritten to ``CONSTRUCT { T } WHERE { VALUES ... T }``; a DESCRIBE
@@ -48,14 +50,18 @@ def bind_values(text: str, substitutions: Mapping[str, Term]) -> str:
             return f"{text[:at]} WHERE {{ {block} }}{text[at:]}"
         raise BadQuery("Cannot bind variables: the query has no WHERE group.")
     open_, close = toks[query.where_open], toks[query.where_close]
+    again = f" {block} " if repeat else ""
     if query.short_construct >= 0:
         body = query.source_text(open_.end, close.start)
         head = text[:query.lexed.source_offset(toks[query.short_construct].start)].rstrip()
-        return f"{head} {{{body}}} WHERE {{ {block} {body}}}{text[query.lexed.source_offset(close.end):]}"
+        return f"{head} {{{body}}} WHERE {{ {block} {body}{again}}}{text[query.lexed.source_offset(close.end):]}"
     if query.form == "SELECT" and query.projection is not None:
         # As the embedded store does (pyoxigraph follows SEP-0007): bind only projected variables.
         missing = [f"?{v}" for v in substitutions if v not in query.projection]
         if missing:
             raise BadQuery(f"Cannot bind parameters: {', '.join(missing)} not in the SELECT projection")
     at = query.lexed.source_offset(open_.end)
+    if repeat:
+        end = query.lexed.source_offset(close.start)
+        return f"{text[:at]} {block} {text[at:end]}{again}{text[end:]}"
     return f"{text[:at]} {block} {text[at:]}"

@@ -51,6 +51,17 @@ class Store(Protocol):
         """Return what identifies the data now served (a property: disk and remote stores follow new versions)."""
         ...
 
+    @property
+    def cache_scope(self) -> str:
+        """Name which store answers, for caches kept per data version: two stores holding the same version
+        (the embedded store and one it was published to) must not share answers in one process."""
+        ...
+
+    @property
+    def repeat_values(self) -> bool:
+        """Tell whether a VALUES block binding parameters is written again at the end of the WHERE group."""
+        ...
+
     def query(
         self,
         text: str,

@@ -202,6 +202,9 @@ def read_version(version: Path) -> EmbeddedStore:
 class DiskStore:
     """The live version of an on-disk store; with `watch`, it follows `current` when a load moves it."""
 
+    repeat_values = False
+    cache_scope = ""  # a local store: the version alone names its answers
+
     def __init__(self, root: Path, *, watch: bool = False) -> None:
         self.root = root
         self.watch = watch
@@ -286,7 +289,8 @@ class DiskStore:
     ) -> Answer:
         """Run a SPARQL query on the live version and write its answer (see :func:`aikg.store.native.answer`)."""
         return self.live().answer(
-            text, fmt, default_graph=default_graph, named_graphs=named_graphs, timeout=timeout, limit=limit
+            text, fmt, default_graph=default_graph, named_graphs=named_graphs, timeout=timeout, limit=limit,
+            volatile=volatile,
         )
 
     def raw(

@@ -35,6 +35,11 @@ _T = TypeVar("_T")
 class EmbeddedStore:
     """A :class:`aikg.store.Store` over a pyoxigraph store; the default graph is the union of all graphs."""
 
+    #: Bound parameters lead the WHERE group, once: the engine plans its joins from them.
+    repeat_values = False
+    #: A local store; the version alone names its answers.
+    cache_scope = ""
+
     def __init__(self, oxi: ox.Store, info: DatasetInfo, *, read_only: bool = False) -> None:
         self.oxi = oxi
         self.info = info

@@ -51,6 +51,16 @@ class GatedStore:
         """Return the inner store's info."""
         return self.inner.info
 
+    @property
+    def cache_scope(self) -> str:
+        """Name what the inner store names."""
+        return self.inner.cache_scope
+
+    @property
+    def repeat_values(self) -> bool:
+        """Tell what the inner store tells."""
+        return self.inner.repeat_values
+
     def query(
         self,
         text: str,

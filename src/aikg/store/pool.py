@@ -224,6 +224,8 @@ class PoolStore:
     """A :class:`aikg.store.Store` whose queries run in engine processes (see the module docstring)."""
 
     read_only = True
+    repeat_values = False  # the engines hold an embedded or on-disk store
+    cache_scope = ""  # a local store: one per process
 
     def __init__(self, settings: PoolSettings) -> None:
         self.settings = settings

@@ -69,6 +69,16 @@ class CachedStore:
         return self.inner.info
 
     @property
+    def cache_scope(self) -> str:
+        """Name what the inner store names."""
+        return self.inner.cache_scope
+
+    @property
+    def repeat_values(self) -> bool:
+        """Tell what the inner store tells."""
+        return self.inner.repeat_values
+
+    @property
     def stats(self) -> CacheStats:
         """Return the cache's size and hit counts."""
         return CacheStats(len(self._entries), self._bytes, self.max_bytes, self._hits, self._misses)

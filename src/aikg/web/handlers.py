@@ -61,9 +61,8 @@ def register(app: Flask) -> None:
         if e.status_code >= 500:
             log.warning("%s: %s", e.title, e.message)
         response = error_response(e.status_code, e.title, e.message, e.details)
-        retry_after = getattr(e, "retry_after", None)
-        if retry_after is not None:
-            response.headers["Retry-After"] = str(max(1, int(retry_after)))
+        if e.retry_after is not None:  # 429, and the 503s and 504s after which waiting helps
+            response.headers["Retry-After"] = str(max(1, int(e.retry_after)))
         return response
 
     @app.errorhandler(HTTPException)
