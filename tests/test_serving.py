@@ -84,8 +84,8 @@ def held(port: int, idle: int = 64, half: int = 4, slow_bodies: int = 4) -> list
 
 
 def engine_runs(server: ServeProcess) -> dict[int, int]:
-    """Return each engine's count of voluntary context switches: an idle engine sleeps in accept() and
-    never wakes, so the count moves only when the engine takes a request."""
+    """Return each engine's count of voluntary context switches: an idle engine sleeps waiting for a
+    connection and never wakes, so the count moves only when the engine takes a request."""
     counts = {}
     for pid in server.engines():
         with contextlib.suppress(OSError), open(f"/proc/{pid}/status") as f:
@@ -170,6 +170,41 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(hostile):
         assert error["error"] == "Query too large" and "limit" in error["message"]
     finally:
         s.close()
+
+
+def test_a_stated_length_cannot_hide_a_chunked_body_past_the_limit(hostile):
+    """Content-Length beside Transfer-Encoding: chunked (request smuggling's classic): the front must not trust
+    the small length and read a body of any size in one go; the chunked body past the limit is refused."""
+    s = socket.create_connection(("127.0.0.1", hostile.port))
+    s.settimeout(15)
+    chunk = b"x" * (1 << 20)
+    try:
+        s.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+                  b"Accept: application/json\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n")
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            for _ in range(8):  # 8 MB, past any body limit the server states
+                s.sendall(b"%x\r\n" % len(chunk) + chunk + b"\r\n")
+            s.sendall(b"0\r\n\r\n")
+        status = s.recv(200).split(b"\r\n")[0]
+        assert status.startswith((b"HTTP/1.1 400", b"HTTP/1.1 413")), status
+    finally:
+        s.close()
+    status, _, body = get(hostile, ASK, timeout=5)
+    assert status == 200 and json.loads(body)["boolean"] is True
+
+
+def test_queries_one_after_another_are_served_by_the_same_warm_engine(hostile):
+    """The idle engine started first takes each connection, so that the others stay cold (a blocking accept
+    would hand the connections round the engines, and each would copy the shared pages its queries touch)."""
+    for i in range(5):  # every engine idle, and the first one warm
+        get(hostile, f'ASK {{ ?s ?p "warm {i}" }}')
+    before = engine_runs(hostile)
+    for i in range(40):  # unique texts: no cache answers them
+        status, _, _ = get(hostile, f'ASK {{ ?s ?p "one after another {i}" }}')
+        assert status == 200
+    after = engine_runs(hostile)
+    moved = [pid for pid in before if pid in after and after[pid] != before[pid]]
+    assert len(before) == 8 and len(moved) == 1, (before, after)
 
 
 def test_runaway_queries_get_503_while_an_ask_and_a_page_answer(hostile):

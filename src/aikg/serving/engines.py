@@ -38,6 +38,7 @@ import logging
 import mmap
 import os
 import resource
+import select
 import shutil
 import signal
 import socket
@@ -123,6 +124,7 @@ def start(open_store: Opener, options: PoolOptions, *, in_engines: bool = False)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(max(1, options.queue))
+    listener.setblocking(False)  # engines wait in epoll (see _acceptor) and take a connection only if one is there
     ready_r, ready_w = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -362,9 +364,10 @@ def _engine(slot: int, slots: mmap.mmap, listener: socket.socket, store: Any, op
     nice = os.getpriority(os.PRIO_PROCESS, 0)
 
     engine = Engine(store, mark, options.queue_timeout)
+    accept = _acceptor(listener)
     served = 0
     while served < options.max_requests:
-        conn, _ = listener.accept()
+        conn = accept()
         try:
             engine.handle(conn)
         except (OSError, EOFError, ValueError) as e:
@@ -385,3 +388,36 @@ def _engine(slot: int, slots: mmap.mmap, listener: socket.socket, store: Any, op
             log.info("engine %d retires: %d MB of its memory is its own", os.getpid(), own >> 20)
             return 0
     return 0
+
+
+def _acceptor(listener: socket.socket) -> Callable[[], socket.socket]:
+    """Return how this engine waits for its next connection: the idle engine started first is woken first.
+
+    With a blocking accept() the kernel hands each connection to the engine that has waited longest, so
+    every engine serves in turn and each pays for copying the shared pages its queries write. Each engine
+    instead waits in an epoll set of its own holding the listener with EPOLLEXCLUSIVE: a connection wakes
+    only the first of the waiting engines in the order they registered, so the engines started first serve
+    most requests, the others stay cold until there is work for them, and a fresh engine (registered last)
+    is used only when the older ones are busy. Another engine may find the connection already taken
+    (EAGAIN) and waits again. Where epoll is missing, every idle engine is woken and one wins.
+    """
+    fd = listener.fileno()
+    exclusive = getattr(select, "EPOLLEXCLUSIVE", 0)
+    try:
+        poller: Any = select.epoll()
+        poller.register(fd, select.EPOLLIN | exclusive)
+    except (AttributeError, OSError):
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+
+    def accept() -> socket.socket:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except (BlockingIOError, InterruptedError):
+                poller.poll()
+                continue
+            conn.setblocking(True)
+            return conn
+
+    return accept

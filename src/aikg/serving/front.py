@@ -101,7 +101,7 @@ class Front:
         length = headers.get("content-length")
         if length is not None or "transfer-encoding" in headers:
             try:
-                body = await self._body(proto, length)
+                body = await self._body(proto, length, chunked="transfer-encoding" in headers)
             except _Refused as e:
                 refused = (e.status, e.message)
         environ["wsgi.input"] = io.BytesIO(body)
@@ -117,7 +117,7 @@ class Front:
 
     # -- the request -----------------------------------------------------------------------------
 
-    async def _body(self, proto: Any, length: str | None) -> bytes:
+    async def _body(self, proto: Any, length: str | None, *, chunked: bool) -> bytes:
         if length is not None:
             if not length.isdigit():
                 raise _Refused(400, "The Content-Length header is not a number.")
@@ -127,6 +127,10 @@ class Front:
         size = 0
         try:
             async with asyncio.timeout(self.body_timeout):
+                if length is not None and not chunked:
+                    # A body of a stated length within the limit (and no chunked framing, which would override
+                    # the length): granian reads exactly that much, in one await.
+                    return bytes(await proto())
                 async for chunk in proto:
                     size += len(chunk)
                     if size > self.max_body:
@@ -179,16 +183,20 @@ class Front:
         elif isinstance(result, _FileWrapper):
             body = result
         else:
+            # Flask wraps even a body held in memory in an iterator (to call its close hooks): an answer of one
+            # chunk is sent as bytes in one write, and only a longer iterable is streamed.
+            chunks = iter(result)
             try:  # a generator may call start_response on its first step
-                first = next(iter(result), None)
+                first = next(chunks, None)
+                second = None if first is None else next(chunks, None)
             except BaseException:
                 _close(result)
                 raise
-            if first is None:
+            if second is None:
                 _close(result)
-                body = b""
+                body = first or b""
             else:
-                body = _Stream(first, result)
+                body = _Stream((first, second), chunks, result)
         return started[0], started[1], body
 
     async def _in_greenlet(self, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], Any]:
@@ -256,18 +264,19 @@ def _cooperative_wait(fd: int, writable: bool, seconds: float) -> bool:
 
 
 class _Stream:
-    """An app's iterable response whose first chunk was already taken."""
+    """An app's iterable response whose first chunks were already taken."""
 
-    def __init__(self, first: bytes, rest: Iterable[bytes]) -> None:
-        self.first = first
+    def __init__(self, taken: tuple[bytes, ...], rest: Iterable[bytes], result: Iterable[bytes]) -> None:
+        self.taken = taken
         self.rest = rest
+        self.result = result
 
     def __iter__(self) -> Any:
-        yield self.first
+        yield from self.taken
         yield from self.rest
 
     def close(self) -> None:
-        _close(self.rest)
+        _close(self.result)
 
 
 class _Refused(Exception):
