@@ -423,3 +423,61 @@ def _compile_error(virtuoso, caplog) -> None:
     # The user's own mistake is still a 400 with the position.
     r = client.get("/sparql", query_string={"query": "SELECT ?x WHERE { ?x ?y }"})
     assert r.status_code == 400 and json.loads(r.get_data())["details"]["line"] == 1
+
+
+@pytest.fixture()
+def anytime_store() -> Iterator[str]:
+    """An HTTP server on 127.0.0.1 that answers as Virtuoso does when its own time limit stops a query with
+    "anytime" results: 200 OK, the rows found so far, and only the X-SQL-State header saying so (S1TAT).
+    A count (the remote store asks one to identify the data) is answered in full."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qs
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (the http.server API)
+            form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+            query = form["query"][0]
+            partial = "COUNT" not in query
+            rows = [{"n": {"type": "typed-literal", "datatype": "http://www.w3.org/2001/XMLSchema#integer",
+                           "value": "42"}}] if not partial else [
+                {"s": {"type": "uri", "value": "https://w3id.org/ai-history/resource/Only_this_one"}}]
+            body = json.dumps({"head": {"vars": ["n"] if not partial else ["s"]},
+                               "results": {"bindings": rows}}).encode()
+            self.send_response(200)
+            self.send_header("Server", "Virtuoso/07.20.3229 (Linux) x86_64-pc-linux-gnu")
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(body)))
+            if partial:
+                self.send_header("X-SQL-State", "S1TAT")
+                self.send_header("X-SQL-Message", "RC...: Returning incomplete results, query interrupted by "
+                                                  "result timeout.  Activity:  1.2M rnd  3.4M seq")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_incomplete_anytime_answer_is_never_served_as_the_answer(anytime_store, caplog):
+    from aikg.errors import QueryTimeout
+
+    store = RemoteStore(anytime_store, graph="https://w3id.org/ai-history/graph/union", timeout=5.0)
+    with pytest.raises(QueryTimeout) as e:
+        store.query("SELECT ?s WHERE { ?s ?p ?o }")
+    assert e.value.status_code == 503 and "part of the answer" in e.value.message
+    assert "127.0.0.1" not in e.value.message and "S1TAT" in caplog.text
+    # Over HTTP, the same query is the store's 503, never a 200 holding the rows found so far.
+    from aikg.web.app import create_app
+
+    client = create_app({"ENDPOINT": anytime_store, "REMOTE_GRAPH": "https://w3id.org/ai-history/graph/union",
+                         "TESTING": True}).test_client()
+    answer = client.get("/sparql", query_string={"query": "SELECT ?s WHERE { ?s ?p ?o }"},
+                        headers={"Accept": "application/sparql-results+json"})
+    assert answer.status_code == 503 and b"Only_this_one" not in answer.data, answer.data

@@ -166,9 +166,15 @@ SPARQL = [
     (SELECT, "text/tab-separated-values"),
     (P + "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) }", "application/sparql-results+json"),
     (P + "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", "application/sparql-results+json"),
-    (P + "SELECT ?v (DATATYPE(?v) AS ?t) WHERE { ?s ?p ?v FILTER(isLiteral(?v) && DATATYPE(?v) != xsd:string "
-         "&& DATATYPE(?v) != <http://www.w3.org/1999/02/22-rdf-syntax-ns#langString>) }",
-     "application/sparql-results+json"),
+    # Typed values come back as they went in. Graph by graph, so that each answer stays under the row cap: a
+    # capped answer with no ORDER BY is any 10,000 of the rows, another set on each engine.
+    *[(P + "SELECT ?v (DATATYPE(?v) AS ?t) WHERE { VALUES ?g { " + graphs + " } GRAPH ?g { ?s ?p ?v "
+           "FILTER(isLiteral(?v) && DATATYPE(?v) != xsd:string "
+           "&& DATATYPE(?v) != <http://www.w3.org/1999/02/22-rdf-syntax-ns#langString>) } }",
+       "application/sparql-results+json")
+      for graphs in ("<https://w3id.org/ai-history/graph/milestones> <https://w3id.org/ai-history/graph/ontology> "
+                     "<https://w3id.org/ai-history/graph/inferred>",
+                     "<https://w3id.org/ai-history/graph/notable-ai-models>")],
     (P + "SELECT ?c (COUNT(?m) AS ?n) WHERE { ?m a ?c } GROUP BY ?c ORDER BY DESC(?n) ?c LIMIT 20",
      "application/sparql-results+json"),
     (P + "ASK { aikgr:AlphaGo schema:producer aikgr:DeepMind }", "application/sparql-results+json"),
@@ -349,8 +355,9 @@ VIRTUOSO_TODO: dict[str, str] = {
     # Refused by Virtuoso 7.2.5's compiler (valid SPARQL 1.1: the embedded store and the Oxigraph server run them).
     "career": "SP031: internal error ssg_print_retval(): selid is used outside its scope",
     "organisation-people": "SP031: internal error ssg_print_retval(): selid is used outside its scope",
-    "milestone-compute": "refused: estimated execution time 45,111 s exceeds the 400 s limit",
     # Answered, differently from the embedded store (seen with the Epoch data, not yet rewritten).
+    "milestone-compute": "other rows",
+    "corporate-events": "other rows (5 events for DeepMind in 2010-2015 where there are 2; other amount counts)",
     "artefacts-by": "other rows",
     "disputed-values": "other rows",
     "domain-models": "other rows",
@@ -362,18 +369,38 @@ VIRTUOSO_TODO: dict[str, str] = {
     "country-compute": "other rows",
     "organisation-compute": "other rows",
     "technique-uses": "other rows",
-    "compute-doubling-time": "no answer within 60 s (the embedded store: under a second)",
     # The page only (its JSON answer matches): the table differs.
     "/queries/provenance-coverage": "other cells on the page",
     "/queries/sources-of": "other cells on the page",
 }
 
 
-def _known(path: str) -> str | None:
+#: Not asked of Virtuoso: it runs these past every limit (its own MaxQueryExecutionTime included) and goes on
+#: running them after aikg gave up, so the store stops answering for minutes and every case after would fail.
+VIRTUOSO_NOT_ASKED: dict[str, str] = {
+    "compute-doubling-time": "no answer within 60 s, and the store busy for minutes after (the embedded store: "
+                             "under a second)",
+}
+
+
+def _not_asked(path: str) -> str | None:
+    return VIRTUOSO_NOT_ASKED.get(path.rsplit("/", 1)[-1]) if path.startswith(("/api/queries/", "/queries/")) else None
+
+
+#: The cases of a query on VIRTUOSO_TODO that Virtuoso does answer as the embedded store (by their parameters).
+VIRTUOSO_MATCHES: dict[str, list[dict[str, str]]] = {
+    "technique-uses": [{"technique": "residual connection", "introduced_only": "true"}],
+}
+
+
+def _known(path: str, params: dict | None = None) -> str | None:
     if path in VIRTUOSO_TODO:
         return VIRTUOSO_TODO[path]
     if path.startswith(("/api/queries/", "/queries/")):
-        return VIRTUOSO_TODO.get(path.rsplit("/", 1)[-1])
+        name = path.rsplit("/", 1)[-1]
+        if params and dict(params) in VIRTUOSO_MATCHES.get(name, []):
+            return None
+        return VIRTUOSO_TODO.get(name)
     return None
 
 
@@ -385,8 +412,10 @@ def test_same_answer_as_embedded(store_clients, full_client, case):
     theirs = full_client.get(path, query_string=params, headers=headers)
     failed = {}
     for name, client in store_clients.items():
+        if name == "virtuoso" and _not_asked(path):
+            continue
         mine = client.get(path, query_string=params, headers=headers)
-        todo = _known(path) if name == "virtuoso" else None
+        todo = _known(path, params) if name == "virtuoso" else None
         try:
             assert_same(mine, theirs, client, full_client)
         except AssertionError as e:

@@ -162,7 +162,9 @@ def _build(store: Store) -> OntologyDoc:
         for p, o in fs:
             value = o.value
             if p == RDFS + "comment" and isinstance(o, ox.Literal):
-                term.definition = term.definition or value
+                # A term both ontology files define (aikg:Task) has two comments: take the same one whatever
+                # order the store gives them in (the first in text order).
+                term.definition = min(term.definition, value) if term.definition else value
             elif p == RDF + "type" and value.startswith(OWL) and value not in _KINDS:
                 term.characteristics.append(value[len(OWL) :].replace("Property", "").lower())
             elif not isinstance(o, ox.NamedNode):

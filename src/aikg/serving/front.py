@@ -192,7 +192,7 @@ class Front:
             except BaseException:
                 _close(result)
                 raise
-            if second is None:
+            if first is None or second is None:
                 _close(result)
                 body = first or b""
             else:

@@ -206,6 +206,7 @@ class RemoteStore:
             if split is not None:
                 return self._construct_via_select(split, default_graph, named_graphs, timeout, limit)
         exact: list[str] = []
+        asked = text  # what a syntax error is reported against: the query as the caller wrote it
         if dialect.double_text and form == "SELECT":
             text, exact = with_exact_doubles(text, dialect.double_text)
         fields: list[tuple[str, str]] = [("query", dialect.prologue + text)]
@@ -213,7 +214,7 @@ class RemoteStore:
         fields += [("named-graph-uri", g) for g in named_graphs or ()]
         accept = GRAPH_ACCEPT if form in ("CONSTRUCT", "DESCRIBE") else RESULTS_ACCEPT
         limit_s = timeout or self.timeout
-        response = self._post(self.endpoint, fields, accept, limit_s, text)
+        response = self._post(self.endpoint, fields, accept, limit_s, asked)
         result = self._read(response, limit, limit_s)
         if exact and isinstance(result, Solutions):
             _take_exact_doubles(result, exact, dialect)
@@ -501,6 +502,15 @@ class RemoteStore:
             log.info("the store at %s speaks the %s dialect", url, self._dialect.name)
         if response.status >= 300:
             raise http_error(url, response, text)
+        if (response.headers.get("X-SQL-State") or "").upper() == "S1TAT":
+            # Virtuoso's "anytime" answer: stopped at its own time limit, it sends the rows found so far with
+            # 200 OK and says so only in this header. A part of the answer is never served as the answer.
+            response.release_conn()
+            log.warning("the store at %s sent an incomplete answer (X-SQL-State S1TAT: %s)", url,
+                        response.headers.get("X-SQL-Message", "")[:300])
+            raise QueryTimeout("The store stopped the query at its own time limit and sent only part of the "
+                               "answer, which aikg does not serve. Narrow the query (add LIMIT, more specific "
+                               "patterns).")
         return response
 
     def _suspect(self, url: str) -> None:
