@@ -166,9 +166,11 @@ SPARQL = [
     (SELECT, "text/tab-separated-values"),
     (P + "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) }", "application/sparql-results+json"),
     (P + "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", "application/sparql-results+json"),
-    # Typed values come back as they went in. Graph by graph, so that each answer stays under the row cap: a
-    # capped answer with no ORDER BY is any 10,000 of the rows, another set on each engine.
-    *[(P + "SELECT ?v (DATATYPE(?v) AS ?t) WHERE { VALUES ?g { " + graphs + " } GRAPH ?g { ?s ?p ?v "
+    # Typed values come back as they went in (the datatype is part of each value's binding). Graph by graph, so
+    # that each answer stays under the row cap: a capped answer with no ORDER BY is any 10,000 of the rows,
+    # another set on each engine. (A double computed in the projection, as in (DATATYPE(?v) AS ?t) beside it,
+    # comes back from Virtuoso with six digits: the README's known difference.)
+    *[(P + "SELECT ?v WHERE { VALUES ?g { " + graphs + " } GRAPH ?g { ?s ?p ?v "
            "FILTER(isLiteral(?v) && DATATYPE(?v) != xsd:string "
            "&& DATATYPE(?v) != <http://www.w3.org/1999/02/22-rdf-syntax-ns#langString>) } }",
        "application/sparql-results+json")
