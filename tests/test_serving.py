@@ -281,6 +281,55 @@ def test_repeated_queries_are_answered_without_the_engines(hostile):
             os.kill(pid, signal.SIGCONT)
 
 
+@pytest.fixture(scope="module")
+def pages_only():
+    # No result cache: whatever answers while the engines are stopped is the page cache.
+    server = ServeProcess("--data", str(TINY), "--workers", "2", "--timeout", "2", "--no-validate",
+                          env={"AIKG_RESULT_CACHE_BYTES": "0", "AIKG_QUEUE_TIMEOUT": "2"})
+    try:
+        yield server.wait_ready()
+    finally:
+        server.stop()
+
+
+def test_pages_asked_again_are_answered_from_memory_and_kept_apart_as_vary_says(pages_only):
+    from test_base_url import check_no_poisoning, urls
+
+    hostile = pages_only
+    base = f"http://127.0.0.1:{hostile.port}"
+    # Without a base URL some answers are built from Host: two passes over every kind of answer under two Host
+    # headers, the second from the page cache wherever the first kept it, and never one Host's for the other.
+    for _ in range(2):
+        differing = check_no_poisoning(base, urls("Test_AlphaGo", "Test_DeepMind"))
+        assert {"/void.ttl", "/resource/Test_AlphaGo.jsonld"} <= set(differing), differing
+    # An answer no per-version cache of the pages holds, with no result cache: only the page cache can answer
+    # it again without an engine.
+    page = "/sparql?" + urlencode({"query": "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 3"})
+    workers = hostile.wait_workers(2)
+    first = {requests.get(base + page, timeout=30).content for _ in range(32)}  # both web processes keep it
+    etag = requests.get(base + page, timeout=30).headers["ETag"]
+    assert len(first) == 1
+    engines = hostile.engines()
+    supervisor = {p for p in hostile.children() if p not in workers}
+    for pid in engines | supervisor:
+        os.kill(pid, signal.SIGSTOP)  # no query can run now: what answers is the page cache
+    try:
+        for _ in range(6):
+            r = requests.get(base + page, timeout=5)
+            assert r.status_code == 200 and r.content in first and r.headers["ETag"] == etag
+            assert r.headers["Content-Security-Policy"] and r.headers["Cache-Control"].startswith("public")
+        r = requests.get(base + page, headers={"If-None-Match": etag}, timeout=5)
+        assert r.status_code == 304 and not r.content and r.headers["ETag"] == etag
+        r = requests.head(base + page, timeout=5)
+        assert r.status_code == 200 and not r.content
+        # The same query asked for in another format was never kept: it needs an engine, which is stopped.
+        r = requests.get(base + page, headers={"Accept": "text/csv"}, timeout=30)
+        assert r.status_code == 503, r.status_code
+    finally:
+        for pid in engines | supervisor:
+            os.kill(pid, signal.SIGCONT)
+
+
 def test_answers_that_change_from_run_to_run_are_never_kept(hostile):
     for query in ("SELECT (STRUUID() AS ?id) WHERE {}", "SELECT (STRU\\u0055ID() AS ?id) WHERE {}"):
         bodies = {get(hostile, query)[2] for _ in range(4)}
@@ -292,9 +341,11 @@ def test_answers_that_change_from_run_to_run_are_never_kept(hostile):
 
 @pytest.fixture(scope="module")
 def bounded():
-    # One web process (one cache) of 100 kB: an answer up to 12.5 kB is kept.
+    # One web process (one cache) of 100 kB: an answer up to 12.5 kB is kept. No page cache, which would keep
+    # the answers of this test's GETs itself.
     server = ServeProcess("--data", str(TINY), "--workers", "1", "--timeout", "5", "--no-validate",
-                          env={"AIKG_ENGINES": "2", "AIKG_RESULT_CACHE_BYTES": str(100_000)})
+                          env={"AIKG_ENGINES": "2", "AIKG_RESULT_CACHE_BYTES": str(100_000),
+                               "AIKG_PAGE_CACHE_BYTES": "0"})
     try:
         yield server.wait_ready()
     finally:

@@ -80,6 +80,8 @@ class Settings:
     client_queries: int = 4
     #: Bytes of answers each web process keeps; 0 turns the result cache off.
     result_cache_bytes: int = 64 * 1024 * 1024
+    #: Bytes of whole pages each web process keeps under `aikg serve`; 0 turns the page cache off.
+    page_cache_bytes: int = 32 * 1024 * 1024
     #: Seconds a client has to send its request line and headers (also how long an idle connection stays
     #: open), and its body; the body's size limit (0: three times MAX_QUERY_BYTES, for percent-encoding).
     header_timeout: float = 10.0
@@ -232,6 +234,7 @@ class Limits:
     client_budget: float
     client_queries: int
     cache_bytes: int
+    page_cache_bytes: int
     header_timeout: float
     body_timeout: float
     max_body: int
@@ -251,6 +254,7 @@ class Limits:
             client_budget=settings.client_budget or 60.0,
             client_queries=settings.client_queries or 4,
             cache_bytes=max(0, settings.result_cache_bytes),
+            page_cache_bytes=max(0, settings.page_cache_bytes),
             header_timeout=settings.header_timeout or 10.0,
             body_timeout=settings.body_timeout or 10.0,
             # A form-encoded query takes up to three bytes a byte, and the dataset parameters some more.

@@ -47,6 +47,7 @@ from aikg.store.gate import GatedStore
 from aikg.store.pool import PoolSettings, PoolStore
 from aikg.store.remote import RemoteStore
 from aikg.store.resultcache import CachedStore
+from aikg.web import pagecache
 from aikg.web.app import create_app
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,7 @@ def build(overrides: Mapping[str, Any] | Settings) -> Served:
         if limits.cache_bytes:
             store = CachedStore(store, limits.cache_bytes)
         app = create_app(settings, store=store)
+        pagecache.install(app, limits.page_cache_bytes)
         warm(store, inner)
     except BaseException:
         if pool is not None:

@@ -12,6 +12,7 @@ from aikg.config import Settings, load_config
 from aikg.ingest.load import open_store
 from aikg.store import Store
 from aikg.store.gate import requester
+from aikg.web import pagecache
 from aikg.web.http import SETTINGS, StrictRequest, check_utf8, href, security_headers, vary_host
 
 
@@ -30,6 +31,8 @@ def create_app(config: Mapping[str, Any] | Settings | None = None, *, store: Sto
     app = Flask(__name__)
     app.request_class = StrictRequest
     app.before_request(check_utf8)
+    app.before_request(pagecache.answer_from_cache)  # a no-op unless `aikg serve` gave the app a page cache
+    app.after_request(pagecache.keep_in_cache)  # registered first, so it runs last: after Vary and the headers
     app.after_request(vary_host)
     app.after_request(security_headers)
     app.config.update(flask_keys)
