@@ -94,6 +94,19 @@ def engine_runs(server: ServeProcess) -> dict[int, int]:
     return counts
 
 
+@contextlib.contextmanager
+def engines_stopped(server: ServeProcess, workers: set[int]):
+    """SIGSTOP the engines and their supervisor (every process but the web ones) for the block's length."""
+    stopped = server.engines() | {p for p in server.children() if p not in workers}
+    for pid in stopped:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for pid in stopped:
+            os.kill(pid, signal.SIGCONT)
+
+
 @pytest.fixture(scope="module")
 def hostile():
     # The nesting limit is set out of reach, so that a query deep enough to crash the engine's parser gets
@@ -266,19 +279,12 @@ def test_repeated_queries_are_answered_without_the_engines(hostile):
     # unevenly when the machine is busy: 8 were once not enough).
     first = {get(hostile, query)[2] for _ in range(32)}
     assert len(first) == 1
-    engines = hostile.engines()
-    supervisor = {p for p in hostile.children() if p not in workers}
-    for pid in engines | supervisor:
-        os.kill(pid, signal.SIGSTOP)  # nothing can run a query now
-    try:
+    with engines_stopped(hostile, workers):  # nothing can run a query now
         for _ in range(6):
             status, _, body = get(hostile, query, timeout=5)
             assert status == 200 and body in first
         status, headers, body = get(hostile, "SELECT * WHERE { ?s ?p ?o } LIMIT 6", timeout=30)
         assert status == 503  # a query never asked before needs an engine
-    finally:
-        for pid in engines | supervisor:
-            os.kill(pid, signal.SIGCONT)
 
 
 @pytest.fixture(scope="module")
@@ -309,11 +315,7 @@ def test_pages_asked_again_are_answered_from_memory_and_kept_apart_as_vary_says(
     first = {requests.get(base + page, timeout=30).content for _ in range(32)}  # both web processes keep it
     etag = requests.get(base + page, timeout=30).headers["ETag"]
     assert len(first) == 1
-    engines = hostile.engines()
-    supervisor = {p for p in hostile.children() if p not in workers}
-    for pid in engines | supervisor:
-        os.kill(pid, signal.SIGSTOP)  # no query can run now: what answers is the page cache
-    try:
+    with engines_stopped(hostile, workers):  # no query can run now: what answers is the page cache
         for _ in range(6):
             r = requests.get(base + page, timeout=5)
             assert r.status_code == 200 and r.content in first and r.headers["ETag"] == etag
@@ -325,9 +327,6 @@ def test_pages_asked_again_are_answered_from_memory_and_kept_apart_as_vary_says(
         # The same query asked for in another format was never kept: it needs an engine, which is stopped.
         r = requests.get(base + page, headers={"Accept": "text/csv"}, timeout=30)
         assert r.status_code == 503, r.status_code
-    finally:
-        for pid in engines | supervisor:
-            os.kill(pid, signal.SIGCONT)
 
 
 def test_answers_that_change_from_run_to_run_are_never_kept(hostile):
