@@ -353,28 +353,7 @@ def store_clients(oxigraph, virtuoso):
 
 #: The named queries (and pages) Virtuoso 7.2.5 does not yet answer as the embedded store does, with why. Each is
 #: still asked: its case fails as soon as Virtuoso's answer matches, so that it leaves this list.
-VIRTUOSO_TODO: dict[str, str] = {
-    # Refused by Virtuoso 7.2.5's compiler (valid SPARQL 1.1: the embedded store and the Oxigraph server run them).
-    "career": "SP031: internal error ssg_print_retval(): selid is used outside its scope",
-    "organisation-people": "SP031: internal error ssg_print_retval(): selid is used outside its scope",
-    # Answered, differently from the embedded store (seen with the Epoch data, not yet rewritten).
-    "milestone-compute": "other rows",
-    "corporate-events": "other rows (5 events for DeepMind in 2010-2015 where there are 2; other amount counts)",
-    "artefacts-by": "other rows",
-    "disputed-values": "other rows",
-    "domain-models": "other rows",
-    "influence": "other rows",
-    "lineage": "other rows",
-    "hardware-used": "other rows",
-    "open-weights": "other rows",
-    "largest-training-runs": "other rows",
-    "country-compute": "other rows",
-    "organisation-compute": "other rows",
-    "technique-uses": "other rows",
-    # The page only (its JSON answer matches): the table differs.
-    "/queries/provenance-coverage": "other cells on the page",
-    "/queries/sources-of": "other cells on the page",
-}
+VIRTUOSO_TODO: dict[str, str] = {}
 
 
 #: Not asked of Virtuoso: it runs these past every limit (its own MaxQueryExecutionTime included) and goes on
@@ -390,9 +369,7 @@ def _not_asked(path: str) -> str | None:
 
 
 #: The cases of a query on VIRTUOSO_TODO that Virtuoso does answer as the embedded store (by their parameters).
-VIRTUOSO_MATCHES: dict[str, list[dict[str, str]]] = {
-    "technique-uses": [{"technique": "residual connection", "introduced_only": "true"}],
-}
+VIRTUOSO_MATCHES: dict[str, list[dict[str, str]]] = {}
 
 
 def _known(path: str, params: dict | None = None) -> str | None:

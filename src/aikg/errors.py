@@ -104,6 +104,11 @@ class StoreUnavailable(AikgError):
             self.status_code = status_code
 
 
+class StoreFailed(StoreUnavailable):
+    """The store answered, with a failure of its own (it could not compile or run a valid query): 502."""
+
+
+
 class InvalidData(AikgError):
     """Data that does not parse or does not conform to the shapes."""
 

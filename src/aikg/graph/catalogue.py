@@ -9,11 +9,16 @@ Each ``.rq`` file starts with a header in comments::
     # param: subsidiaries | boolean | default: false | Include its subsidiaries' milestones.
     # column: milestone | iri | The milestone.
     # column: date | date | optional | When it happened.
+    # column: producers | string | optional | separator "; " | Who produced it, separated by semicolons.
     # formats: json, csv, srj, srx, rq
 
 Parameter types: ``iri [class]`` (a label, CURIE or IRI, resolved through :mod:`aikg.graph.search`),
 ``string``, ``integer``, ``year``, ``boolean`` and ``date``; flags ``required`` and ``repeat``;
-``default:``, ``example:``, ``min:``, ``max:`` and ``choices:`` settings. Values become RDF terms
+``default:``, ``example:``, ``min:``, ``max:`` and ``choices:`` settings. A column is ``optional`` when a row
+may leave it unbound; a column with a ``separator "…"`` is a list (a GROUP_CONCAT), whose items are given
+sorted (GROUP_CONCAT's order is the engine's, and differs between stores and between runs), and which is
+unbound, where it is optional, when the list is empty (where the embedded store leaves it unbound, other
+stores give ""). Values become RDF terms
 (IRIs checked, literals escaped by pyoxigraph) written as a ``VALUES`` block at the top of the WHERE
 pattern, never pasted into the text. The same block works on every store (pyoxigraph's own
 substitutions would need each parameter projected), and the text that runs is the text shown to
@@ -126,6 +131,8 @@ class Column:
     kind: str
     description: str = ""
     optional: bool = False
+    #: The separator of a list column's items ("" for a column that is not a list).
+    separator: str = ""
 
 
 @dataclass(frozen=True)
@@ -212,7 +219,41 @@ class NamedQuery:
         result = store.query(self.instantiate(binding, store), timeout=timeout, limit=limit)
         if not isinstance(result, Solutions):
             raise TypeError(f"named query {self.name} is not a SELECT query")
+        shaped = [(result.variables.index(c.name), c) for c in self.columns
+                  if (c.separator or c.kind == "boolean") and c.name in result.variables]
+        if shaped:  # a new answer: the store's may be shared (a result cache's)
+            return Solutions(list(result.variables), [_as_declared(row, shaped) for row in result.rows],
+                             result.truncated)
         return result
+
+
+def _natural(item: str) -> tuple[Any, ...]:
+    """Sort "move 37" before "move 102", then by case-folded text, then by text."""
+    parts = re.split(r"(\d+)", item.casefold())
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts), item
+
+
+_BOOLEANS = {"0": "false", "1": "true"}
+
+
+def _as_declared(row: Sequence[Term | None], columns: Sequence[tuple[int, Column]]) -> tuple[Term | None, ...]:
+    """Give a row's list cells with their items sorted, an empty optional list unbound, and a boolean column's
+    0 or 1 as false or true (Virtuoso 7 keeps a boolean as an integer)."""
+    cells = list(row)
+    for i, column in columns:
+        cell = cells[i]
+        if not isinstance(cell, ox.Literal):
+            continue
+        if column.kind == "boolean":
+            if cell.datatype.value == XSD + "integer" and cell.value in _BOOLEANS:
+                cells[i] = ox.Literal(_BOOLEANS[cell.value], datatype=ox.NamedNode(XSD + "boolean"))
+            continue
+        if not cell.value:
+            cells[i] = None if column.optional else cell
+            continue
+        items = sorted(cell.value.split(column.separator), key=_natural)
+        cells[i] = ox.Literal(column.separator.join(items))
+    return tuple(cells)
 
 
 #: Answers of named queries kept per data version (each query with its bound parameters is one).
@@ -304,13 +345,20 @@ def _parse_param(spec: str, where: str) -> Parameter:
     return Parameter(**kw)  # type: ignore[arg-type]
 
 
+_SEPARATOR = re.compile(r'separator "([^"]+)"\Z')
+
+
 def _parse_column(spec: str, where: str) -> Column:
     parts = [s.strip() for s in spec.split("|")]
     if len(parts) < 2 or parts[1] not in COLUMN_KINDS:
-        raise HeaderError(f"{where}: a column line is 'name | {'/'.join(COLUMN_KINDS)} [| optional] | description'")
+        raise HeaderError(f"{where}: a column line is "
+                          f"'name | {'/'.join(COLUMN_KINDS)} [| optional] [| separator \"; \"] | description'")
     optional = "optional" in parts[2:]
-    description = " | ".join(p for p in parts[2:] if p != "optional")
-    return Column(parts[0], parts[1], description, optional)
+    separators = [m.group(1) for p in parts[2:] if (m := _SEPARATOR.match(p))]
+    if separators and parts[1] != "string":
+        raise HeaderError(f"{where}: column {parts[0]}: only a string column can be a list with a separator")
+    description = " | ".join(p for p in parts[2:] if p != "optional" and not _SEPARATOR.match(p))
+    return Column(parts[0], parts[1], description, optional, separators[0] if separators else "")
 
 
 def parse(text: str, where: str = "<query>") -> NamedQuery:

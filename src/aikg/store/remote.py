@@ -60,7 +60,15 @@ from urllib3.exceptions import HTTPError, NewConnectionError, ProtocolError, Rea
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from aikg.config import Settings
-from aikg.errors import AikgError, BadQuery, QueryTimeout, StoreInconsistent, StoreTimeout, StoreUnavailable
+from aikg.errors import (
+    AikgError,
+    BadQuery,
+    QueryTimeout,
+    StoreFailed,
+    StoreInconsistent,
+    StoreTimeout,
+    StoreUnavailable,
+)
 from aikg.sparql.formats import RDF_PARSERS, RESULT_PARSERS
 from aikg.sparql.lexer import VAR, lex, tokens
 from aikg.sparql.query import analyse
@@ -83,6 +91,9 @@ __all__ = ["PUBLICATION_GRAPH", "STAGING_PREFIX", "RemoteStore"]
 
 #: Seconds between two reads of the publication record.
 REFRESH = 1.0
+#: Seconds a re-read of the record of a version being served may take: past it, the request goes on with that
+#: version (a query due to re-read the record must not wait for the read and then for itself).
+REREAD_TIMEOUT = 1.0
 #: Seconds between two counts of a store aikg did not publish.
 RECOUNT = 300.0
 #: Seconds between two checks of the published graphs against their record.
@@ -136,6 +147,7 @@ class RemoteStore:
         self._lock_probe = threading.Lock()
         self._state: _State | None = None
         self._read_at = float("-inf")  # when the record was last read
+        self._reread_short = True  # whether the next re-read of the record is bounded by REREAD_TIMEOUT
         # The circuit breaker: set while the store answers not even ASK {} (see _suspect).
         self._stalled = False
         self._prober: tuple[int, threading.Thread] | None = None
@@ -214,7 +226,16 @@ class RemoteStore:
         fields += [("named-graph-uri", g) for g in named_graphs or ()]
         accept = GRAPH_ACCEPT if form in ("CONSTRUCT", "DESCRIBE") else RESULTS_ACCEPT
         limit_s = timeout or self.timeout
-        response = self._post(self.endpoint, fields, accept, limit_s, asked)
+        try:
+            response = self._post(self.endpoint, fields, accept, limit_s, asked)
+        except StoreFailed:
+            if not exact:
+                raise
+            # The added columns can make Virtuoso 7.2's compiler fail (SQ156) on a query it runs without them.
+            log.info("asking again without the exact doubles (the store failed on them)")
+            exact = []
+            fields[0] = ("query", dialect.prologue + asked)
+            response = self._post(self.endpoint, fields, accept, limit_s, asked)
         result = self._read(response, limit, limit_s)
         if exact and isinstance(result, Solutions):
             _take_exact_doubles(result, exact, dialect)
@@ -258,14 +279,26 @@ class RemoteStore:
         try:
             state = self._state
             if state is None or state.due(time.monotonic(), self._read_at):
-                self._state = state = self._refresh(state)
+                try:
+                    self._state = state = self._refresh(state)
+                    self._reread_short = True
+                except (StoreTimeout, QueryTimeout, StoreUnavailable) as e:
+                    if state is None or state.problem is not None:
+                        raise
+                    # The version served was checked: it stays served while the store is too slow to say more,
+                    # and the next read may take the store's whole time limit (a store slow for a while).
+                    self._reread_short = False
+                    log.warning("the publication record could not be read again (%s); serving version %s "
+                                "meanwhile", e.message, state.info.version)
                 self._read_at = time.monotonic()
         finally:
             self._lock.release()
         return state.served()
 
     def _refresh(self, previous: _State | None) -> _State:
-        record = parse_record(self._select(RECORD_QUERY).dicts())
+        serving = previous is not None and previous.problem is None
+        reread = min(self.timeout, REREAD_TIMEOUT) if serving and self._reread_short else None
+        record = parse_record(self._select(RECORD_QUERY, timeout=reread).dicts())
         now = time.monotonic()
         if record.info is None:
             if self.graph:
@@ -373,8 +406,9 @@ class RemoteStore:
     # -- reading ---------------------------------------------------------------------------------
 
     def _select(self, text: str, timeout: float | None = None) -> Solutions:
-        """Run a SELECT or ASK of aikg's own on the store's own dataset (no graphs named)."""
-        limit = max(timeout or 0.0, self.timeout)
+        """Run a SELECT or ASK of aikg's own on the store's own dataset (no graphs named), within `timeout`
+        seconds (the store's time limit by default)."""
+        limit = timeout if timeout is not None else self.timeout
         result = self._read(self._post(self.endpoint, [("query", text)], RESULTS_ACCEPT, limit, text), None, limit)
         if isinstance(result, Boolean):
             return Solutions([], [])
@@ -608,11 +642,19 @@ def _unblank(term: Any) -> Any:
 
 
 _EXACT = "__aikg_exact_"
+#: The aggregates whose value can be a double as it is: a projected ``(SUM(?x) AS ?v)`` is written again; other
+#: expressions are not (Virtuoso 7.2 fails to compile, SQ156, some SELECTs where an expression over aggregates,
+#: or a GROUP_CONCAT beside a double, is written again).
+_DOUBLE_AGGREGATES = frozenset({"SUM", "MIN", "MAX", "AVG"})
 
 
 def with_exact_doubles(text: str, template: str) -> tuple[str, list[str]]:
-    """Add to a SELECT of plain variables one column per variable that writes a double exactly (see the
-    dialect's ``double_text``); return the text and the variables. Other SELECTs are left as they are."""
+    """Add to a SELECT one column per projected variable or expression that writes a double exactly (see the
+    dialect's ``double_text``); return the text and the variables. ``SELECT *`` is left as it is.
+
+    A plain variable is written as itself; ``(SUM(…) AS ?v)``, and MIN, MAX and AVG, as that aggregate
+    again (computed once more, which a GROUP BY allows: a plain variable of a grouped SELECT is one of its keys).
+    Other expressions are left as the store writes them."""
     try:
         query = analyse(text, max_depth=None)
     except BadQuery:
@@ -623,21 +665,33 @@ def with_exact_doubles(text: str, template: str) -> tuple[str, list[str]]:
     at = next((k for k, t in enumerate(toks) if t.depth == 0 and t.keyword == "SELECT"), None)
     if at is None:
         return text, []
-    names: list[str] = []
+    source = query.text
+    columns: list[tuple[str, str]] = []  # (variable, what writes it)
     k = at + 1
     while k < len(toks) and toks[k].keyword in ("DISTINCT", "REDUCED"):
         k += 1
-    while k < len(toks) and toks[k].kind == VAR:
-        names.append(toks[k].text[1:])
-        k += 1
-    if not names or k >= len(toks) or not (toks[k].text == "{" or toks[k].keyword in ("WHERE", "FROM")):
-        return text, []  # an expression, an aggregate: left as written
-    if any(t.depth == 0 and t.keyword in ("GROUP", "HAVING") for t in toks[k:]):
-        return text, []
-    extra = " ".join(f"({template.format('?' + n)} AS ?{_EXACT}{n})" for n in names)
-    source = query.text
+    while k < len(toks):
+        if toks[k].kind == VAR:
+            columns.append((toks[k].text[1:], toks[k].text))
+            k += 1
+        elif toks[k].text == "(" and toks[k].depth == 0:
+            close = next((j for j in range(k + 1, len(toks)) if toks[j].depth == 0 and toks[j].text == ")"), None)
+            if close is None or close - k < 4 or toks[close - 2].keyword != "AS" or toks[close - 1].kind != VAR:
+                return text, []
+            call = toks[k + 1].keyword in _DOUBLE_AGGREGATES and toks[k + 2].text == "(" and next(
+                (j for j in range(k + 3, close) if toks[j].depth == toks[k + 2].depth and toks[j].text == ")"),
+                None) == close - 3
+            if call:
+                expression = source[toks[k].end:toks[close - 2].start].strip()
+                columns.append((toks[close - 1].text[1:], f"({expression})"))
+            k = close + 1
+        else:
+            break
+    if not columns or k >= len(toks) or not (toks[k].text == "{" or toks[k].keyword in ("WHERE", "FROM")):
+        return text, []  # SELECT *, or a projection not understood: left as written
+    extra = " ".join(f"({template.format(written)} AS ?{_EXACT}{name})" for name, written in columns)
     cut = toks[k - 1].end
-    return f"{source[:cut]} {extra}{source[cut:]}", names
+    return f"{source[:cut]} {extra}{source[cut:]}", [name for name, _ in columns]
 
 
 def _take_exact_doubles(result: Solutions, names: Sequence[str], dialect: Dialect) -> None:
@@ -828,8 +882,8 @@ def http_error(
         mistake = local_syntax_error(text)
         if mistake is not None:
             return mistake
-        return StoreUnavailable("The store could not run this query, though it is valid SPARQL 1.1; "
-                                "the store's answer was logged.")
+        return StoreFailed("The store could not run this query, though it is valid SPARQL 1.1; "
+                           "the store's answer was logged.")
     if status == 400 and not public:
         first = body.split("SPARQL query:", 1)[0].strip().splitlines()
         return StoreUnavailable(f"The store refused aikg's update (HTTP 400): {first[0][:300] if first else ''}")
@@ -844,4 +898,4 @@ def http_error(
         grant = ' (Virtuoso: GRANT SPARQL_UPDATE TO "SPARQL";)' if not public else ""
         return StoreUnavailable(f"The store refused aikg's request (HTTP {status}){hint}: "
                                 f"check its permissions{grant}.")
-    return StoreUnavailable(f"The store failed (HTTP {status}){hint}.")
+    return StoreFailed(f"The store failed (HTTP {status}){hint}.")
