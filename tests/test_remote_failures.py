@@ -14,6 +14,7 @@ import textwrap
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -427,12 +428,26 @@ def _compile_error(virtuoso, caplog) -> None:
     assert r.status_code == 400 and json.loads(r.get_data())["details"]["line"] == 1
 
 
+@contextmanager
+def _serving(handler: type) -> Iterator[str]:
+    """Serve an HTTP handler on 127.0.0.1 in a thread; give its /sparql URL, and stop it afterwards."""
+    from http.server import ThreadingHTTPServer
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture()
 def anytime_store() -> Iterator[str]:
     """An HTTP server on 127.0.0.1 that answers as Virtuoso does when its own time limit stops a query with
     "anytime" results: 200 OK, the rows found so far, and only the X-SQL-State header saying so (S1TAT).
     A count (the remote store asks one to identify the data) is answered in full."""
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from http.server import BaseHTTPRequestHandler
     from urllib.parse import parse_qs
 
     class Handler(BaseHTTPRequestHandler):
@@ -459,12 +474,8 @@ def anytime_store() -> Iterator[str]:
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
-    server.shutdown()
-    server.server_close()
+    with _serving(Handler) as url:
+        yield url
 
 
 def test_an_incomplete_anytime_answer_is_never_served_as_the_answer(anytime_store, caplog):
@@ -490,7 +501,7 @@ def fussy_store() -> Iterator[tuple[str, list[str]]]:
     """An HTTP server on 127.0.0.1 that answers as Virtuoso 7.2 does to a query it cannot compile with the
     exact-double columns aikg adds (HTTP 500, SQ156), and answers the same query without them. It keeps every
     query it was sent."""
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from http.server import BaseHTTPRequestHandler
     from urllib.parse import parse_qs
 
     asked: list[str] = []
@@ -519,12 +530,8 @@ def fussy_store() -> Iterator[tuple[str, list[str]]]:
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/sparql", asked
-    server.shutdown()
-    server.server_close()
+    with _serving(Handler) as url:
+        yield url, asked
 
 
 def test_a_query_the_store_cannot_compile_with_exact_doubles_is_asked_again_without(fussy_store):
