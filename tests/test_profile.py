@@ -257,3 +257,24 @@ def test_bylines_name_the_person_their_place_and_the_paper(store):
     assert [lk.label.casefold() for lk in group.links] == sorted(lk.label.casefold() for lk in group.links)
     own = next(g for g in profile(store, R + "Ilya_Sutskever").incoming if g.property == A + "person")
     assert own.links and all(lk.label.startswith("Author ") and "Sutskever" not in lk.label for lk in own.links)
+
+
+def test_sources_are_numbered_in_reading_order_whatever_order_the_store_sent():
+    """Two stores that send the same rows in other orders give the page the same numbers: a row's sources met
+    together are taken by label, the rows in the order the page shows them."""
+    from aikg.graph.profile import Chronicle, Dated, Shown, SourceRef, Statement, _renumbered
+
+    def page(order: list[str]) -> tuple[list, list, list]:
+        refs = [SourceRef(n, f"https://example.org/{x}", x) for n, x in enumerate(order, start=1)]
+        number = {r.label: r.number for r in refs}
+        summary = [Statement("made by", [Shown("x")], [number["Zeta"], number["Alpha"]]),
+                   Statement("when", [Shown("y")], [number["Mid"]])]
+        chronicles = [Chronicle("work", "Work", [Dated(None, Shown("z"), "wrote", sources=[number["Zeta"]])], 1)]
+        out = _renumbered(refs, summary, chronicles, [], [], [])
+        return ([(r.number, r.label) for r in out], [s.sources for s in summary],
+                [i.sources for c in chronicles for i in c.items])
+
+    expected = ([(1, "Alpha"), (2, "Zeta"), (3, "Mid"), (4, "Unused")], [[1, 2], [3]], [[2]])
+    assert page(["Zeta", "Mid", "Alpha", "Unused"]) == expected
+    assert page(["Unused", "Alpha", "Mid", "Zeta"]) == expected
+    assert page(["Mid", "Unused", "Zeta", "Alpha"]) == expected

@@ -563,13 +563,15 @@ _STATEMENTS_PER_QUERY = 400
 def _reified_sources(store: Store, statements: Sequence[StatementKey]) -> dict[StatementKey, list[Link]]:
     """Read the sources of each statement from its rdf:Statement nodes, with each source's title."""
     out: dict[StatementKey, list[Link]] = {}
-    rows_of = [(s, p, o) for s, p, o in statements if not isinstance(o, ox.BlankNode)]
-    for at in range(0, len(rows_of), _STATEMENTS_PER_QUERY):
-        chunk = rows_of[at: at + _STATEMENTS_PER_QUERY]
-        values = " ".join(f"(<{s}> <{p}> {o})" for s, p, o in chunk)
+    wanted = {(s, p, o) for s, p, o in statements if not isinstance(o, ox.BlankNode)}
+    # The store is asked by subject and property, and the objects are matched here: Virtuoso 7 matches no
+    # language-tagged object in a VALUES block of more than one row, so the sources of every quote were lost.
+    pairs = list(dict.fromkeys((s, p) for s, p, _ in sorted(wanted, key=lambda k: (k[0], k[1]))))
+    for at in range(0, len(pairs), _STATEMENTS_PER_QUERY):
+        values = " ".join(f"(<{s}> <{p}>)" for s, p in pairs[at: at + _STATEMENTS_PER_QUERY])
         text = (
             sparql_prologue()
-            + "SELECT ?s ?p ?o ?src (SAMPLE(?t) AS ?title) WHERE { VALUES (?s ?p ?o) { " + values + " } "
+            + "SELECT ?s ?p ?o ?src (SAMPLE(?t) AS ?title) WHERE { VALUES (?s ?p) { " + values + " } "
             "?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; prov:wasDerivedFrom ?src . "
             "OPTIONAL { ?src dcterms:title ?t } } GROUP BY ?s ?p ?o ?src ORDER BY ?s ?p ?o ?src"
         )
@@ -578,6 +580,8 @@ def _reified_sources(store: Store, statements: Sequence[StatementKey]) -> dict[S
             continue
         for row in found.dicts():
             key = (row["s"].value, row["p"].value, row["o"])
+            if key not in wanted:
+                continue
             src = row["src"].value
             title = row.get("title")
             out.setdefault(key, []).append(Link(src, title.value if isinstance(title, ox.Literal) else src))

@@ -168,6 +168,10 @@ def _iris_in(triples: Iterable[ox.Triple]) -> set[str]:
 # --------------------------------------------------------------------------------------------------
 
 
+#: How many IRIs one label query binds.
+_LABELS_PER_QUERY = 500
+
+
 def description_triples(store: Store, iri: str) -> list[ox.Triple]:
     """Return the triples of the resource document of an IRI (the shape in this module's docstring);
     an empty list when the store says nothing of it."""
@@ -186,11 +190,14 @@ def description_triples(store: Store, iri: str) -> list[ox.Triple]:
     for t in incoming:
         triples[t] = None
     label_iris = _iris_in(triples) - {iri}
-    if label_iris:
-        values = " ".join(str(ox.NamedNode(i)) for i in sorted(label_iris))
+    wanted = sorted(label_iris)
+    label = ox.NamedNode(_LABEL)
+    # In blocks: a term's document can name thousands (every person, for foaf:Person), and Virtuoso 7 refuses a
+    # VALUES block of some thousands ("SP030 Too many arguments"; 4,000 pass, 8,000 do not).
+    for at in range(0, len(wanted), _LABELS_PER_QUERY):
+        values = " ".join(str(ox.NamedNode(i)) for i in wanted[at : at + _LABELS_PER_QUERY])
         result = store.query(_PROLOGUE + f"SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }} ?x rdfs:label ?l }}")
         assert isinstance(result, Solutions)
-        label = ox.NamedNode(_LABEL)
         for x, lab in result.rows:
             triples[ox.Triple(x, label, lab)] = None  # type: ignore[arg-type]
     return list(triples)

@@ -29,6 +29,7 @@ from aikg.graph.cache import per_version
 from aikg.graph.cite import Citation, cite
 from aikg.graph.describe import (
     Description,
+    Figure,
     IncomingGroup,
     IncomingLink,
     Link,
@@ -830,6 +831,54 @@ def _byline_text(person: str | None, work: str | None, position: str | None) -> 
     return f"{person}, {role} of {work}" if person else f"{role.capitalize()} of {work}"
 
 
+def _renumbered(refs: list[SourceRef], summary: list[Statement], chronicles: list[Chronicle],
+                figures: Sequence[Figure], sections: list[Section], entailed: list[Statement]) -> list[SourceRef]:
+    """Number the page's sources in the order a reader meets them, and rewrite every row's numbers to match.
+
+    The builder numbers a source when it first meets it, which follows the order the store sends rows in: another
+    store (or another run) would give the same page other numbers. Here the rows are walked in the order the page
+    shows them, and the sources of one row, met together, are taken by label.
+    """
+    by_number = {r.number: r for r in refs}
+    by_iri = {r.iri: r for r in refs}
+    new: dict[str, int] = {}
+
+    def meet(found: Iterable[SourceRef]) -> None:
+        for r in sorted(found, key=lambda r: (r.label.casefold(), r.iri)):
+            new.setdefault(r.iri, len(new) + 1)
+
+    def rows(numbered: Iterable[Statement | Dated]) -> None:
+        for row in numbered:
+            meet(by_number[n] for n in row.sources)
+
+    rows(summary)
+    for c in chronicles:
+        rows(c.items)
+    for f in figures:
+        meet(by_iri[s.iri] for s in f.sources if s.iri in by_iri)
+    for section in sections:
+        rows(section.statements)
+    rows(entailed)
+    meet(refs)
+
+    done: set[int] = set()  # a row shown twice is rewritten once
+
+    def rewrite(numbered: Iterable[Statement | Dated]) -> None:
+        for row in numbered:
+            if id(row) in done:
+                continue
+            done.add(id(row))
+            row.sources = sorted({new[by_number[n].iri] for n in row.sources})
+
+    rewrite(summary)
+    for c in chronicles:
+        rewrite(c.items)
+    for section in sections:
+        rewrite(section.statements)
+    rewrite(entailed)
+    return sorted((SourceRef(new[r.iri], r.iri, r.label) for r in refs), key=lambda r: r.number)
+
+
 def _tail(iri: str) -> str:
     tail = iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
     return tail.replace("_", " ") or iri
@@ -882,6 +931,7 @@ def _profile(store: Store, iri: str, incoming_limit: int, incoming_offset: int) 
     alt = [a for a in dict.fromkeys(d.alt_labels) if a.casefold() != label_key]
     info = store.info
     kind_label = d.types[0].label if d.types else KIND_NAMES.get(b.kind, "resource")
+    refs = _renumbered(b.refs, b.summary, b.chronicles, d.figures, sections, b.entailed)
     return Profile(
         description=d,
         kind=b.kind,
@@ -893,6 +943,6 @@ def _profile(store: Store, iri: str, incoming_limit: int, incoming_offset: int) 
         sections=sections,
         incoming=incoming,
         entailed=b.entailed,
-        sources=b.refs,
+        sources=refs,
         citation=cite(iri, d.label, kind_label, info.version, info.modified),
     )
