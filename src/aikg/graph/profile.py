@@ -847,35 +847,18 @@ def _renumbered(refs: list[SourceRef], summary: list[Statement], chronicles: lis
         for r in sorted(found, key=lambda r: (r.label.casefold(), r.iri)):
             new.setdefault(r.iri, len(new) + 1)
 
-    def rows(numbered: Iterable[Statement | Dated]) -> None:
-        for row in numbered:
-            meet(by_number[n] for n in row.sources)
-
-    rows(summary)
-    for c in chronicles:
-        rows(c.items)
+    # The rows above the figures, then those below.
+    before: list[Statement | Dated] = [*summary, *(i for c in chronicles for i in c.items)]
+    after: list[Statement | Dated] = [*(s for section in sections for s in section.statements), *entailed]
+    for row in before:
+        meet(by_number[n] for n in row.sources)
     for f in figures:
         meet(by_iri[s.iri] for s in f.sources if s.iri in by_iri)
-    for section in sections:
-        rows(section.statements)
-    rows(entailed)
+    for row in after:
+        meet(by_number[n] for n in row.sources)
     meet(refs)
-
-    done: set[int] = set()  # a row shown twice is rewritten once
-
-    def rewrite(numbered: Iterable[Statement | Dated]) -> None:
-        for row in numbered:
-            if id(row) in done:
-                continue
-            done.add(id(row))
-            row.sources = sorted({new[by_number[n].iri] for n in row.sources})
-
-    rewrite(summary)
-    for c in chronicles:
-        rewrite(c.items)
-    for section in sections:
-        rewrite(section.statements)
-    rewrite(entailed)
+    for row in {id(r): r for r in before + after}.values():  # a row shown twice is rewritten once
+        row.sources = sorted({new[by_number[n].iri] for n in row.sources})
     return sorted((SourceRef(new[r.iri], r.iri, r.label) for r in refs), key=lambda r: r.number)
 
 
