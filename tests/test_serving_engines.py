@@ -21,7 +21,7 @@ from conftest import TINY
 from aikg.config import load_config
 from aikg.errors import BadQuery, EngineFailure, QueryTimeout
 from aikg.ingest.load import open_store
-from aikg.serving.engines import PoolOptions, probe_network_wall, start
+from aikg.serving.engines import PoolOptions, _OwnMemory, _private, probe_network_wall, start
 from aikg.store import Boolean, Solutions, Triples
 from aikg.store.pool import PoolSettings, PoolStore
 
@@ -163,6 +163,85 @@ def test_an_engine_retires_when_its_own_memory_passes_the_limit():
             assert store.query(f"ASK {{ ?s ?p ?o FILTER(STR(?o) != 'x{i}') }}") == Boolean(True)
             seen |= children(engines.pid)
         assert len(seen) > 2  # retired and replaced, every query answered meanwhile
+    finally:
+        engines.stop()
+
+
+MB = 1024 * 1024
+
+
+def test_own_memory_is_read_exactly_only_when_the_page_faults_may_have_passed_the_limit():
+    faults, reads = [0], []
+
+    def private() -> int:
+        reads.append(faults[0])
+        return 100 * MB  # what the engine really holds: most faulted pages were fresh ones, freed again
+
+    memory = _OwnMemory(512 * MB, faulted=lambda: faults[0], private=private)
+    for faults[0] in range(0, 512 * MB + 1, 4 * MB):
+        assert not memory.passed()
+    assert reads == []  # the bound never passed the limit: never read
+    faults[0] = 513 * MB
+    assert not memory.passed() and reads == [513 * MB] and memory.last == 100 * MB
+    # Under the limit by 412 MB: the bound must grow by as much before the memory can pass the limit.
+    faults[0] = 513 * MB + 412 * MB
+    assert not memory.passed() and len(reads) == 1
+    faults[0] += 1
+    assert not memory.passed() and len(reads) == 2
+
+
+def test_own_memory_passes_when_the_exact_figure_does_and_is_read_at_most_every_sixteenth_near_it():
+    faults, held = [0], [510 * MB]
+    memory = _OwnMemory(512 * MB, faulted=lambda: faults[0], private=lambda: held[0])
+    faults[0] = 600 * MB
+    assert not memory.passed()
+    faults[0] = 600 * MB + 32 * MB  # 2 MB under the limit, but the next read waits for a sixteenth (32 MB)
+    assert not memory.passed() and memory.last == 510 * MB
+    held[0] = 530 * MB
+    faults[0] += 1
+    assert memory.passed() and memory.last == 530 * MB
+
+
+def test_own_memory_falls_back_to_the_bound_where_the_exact_figure_is_unknown():
+    faults = [0]
+    memory = _OwnMemory(8 * MB, faulted=lambda: faults[0], private=lambda: None)
+    faults[0] = 8 * MB
+    assert not memory.passed()
+    faults[0] += 1
+    assert memory.passed() and memory.last == 8 * MB + 1
+
+
+def test_the_exact_private_memory_is_read_and_the_faults_bound_it():
+    held = _private()
+    assert held is not None and held > 0  # Linux with smaps_rollup, as CI runs
+    block = bytearray(64 * MB)  # zero pages, made this process's own only when written
+    for i in range(0, len(block), 4096):
+        block[i] = 1
+    grown = _private()
+    assert grown is not None and grown - held >= 60 * MB
+    del block
+
+
+def test_an_engine_whose_faults_pass_the_limit_but_not_its_memory_keeps_serving():
+    settings = load_config({"DATA": [str(TINY)], "VALIDATE": False})
+    # Each of these queries makes and frees an answer of over 32 MB (which the C heap maps and unmaps each
+    # time): fresh pages faulted in and given back, so the faults pass 64 MB by the third request while the
+    # memory the engine holds does not.
+    engines = start(functools.partial(open_store, settings),
+                    PoolOptions(engines=1, queue=8, queue_timeout=5.0, max_private_mb=64))
+    try:
+        store = PoolStore(PoolSettings(engines.path, timeout=10.0, queue_timeout=5.0, retry_after=2))
+        big = "SELECT ?n WHERE { VALUES ?a { %s } VALUES ?b { %s } BIND(?a * 1000 + ?b + %d AS ?n) }"
+        digits = " ".join(map(str, range(800)))
+        first: set[int] = set()
+        for i in range(4):
+            found = store.answer(big % (digits, digits, i), "json")
+            assert len(found.body) > 32 * MB
+            first = first or children(engines.pid)
+        assert len(first) == 1 and children(engines.pid) == first  # the same engine answered every one
+        with open(f"/proc/{next(iter(first))}/stat") as f:
+            faults = int(f.read().rsplit(")", 1)[1].split()[7]) * os.sysconf("SC_PAGE_SIZE")
+        assert faults > 64 * MB  # what the old rule retired on
     finally:
         engines.stop()
 
