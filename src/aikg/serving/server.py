@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib.util
 import logging
 import multiprocessing
 import os
@@ -179,7 +180,7 @@ def serve(
     announce: Callable[[str], None] | None = None,
 ) -> None:
     """Validate and load the data, start the engines, then serve with granian until stopped."""
-    from granian.constants import HTTPModes, Interfaces
+    from granian.constants import HTTPModes, Interfaces, Loops
     from granian.http import HTTP1Settings
     from granian.server import Server
 
@@ -203,6 +204,7 @@ def serve(
             backlog=max(128, 2 * connections), backpressure=connections, websockets=False,
             http1_settings=HTTP1Settings(header_read_timeout=int(limits.header_timeout * 1000),
                                          max_buffer_size=limits.max_header),
+            loop=Loops.uvloop if importlib.util.find_spec("uvloop") else Loops.asyncio,  # see the README's table
             respawn_failed_workers=True, workers_kill_timeout=10, log_level="warning",  # type: ignore[arg-type]
         )
         url = f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
