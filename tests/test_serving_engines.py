@@ -13,6 +13,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -22,7 +23,7 @@ from conftest import TINY
 from aikg.config import load_config
 from aikg.errors import BadQuery, EngineFailure, QueryTimeout
 from aikg.ingest.load import open_store
-from aikg.serving.engines import PoolOptions, _OwnMemory, _private, probe_network_wall, start
+from aikg.serving.engines import EnginePool, PoolOptions, _OwnMemory, _private, probe_network_wall, start
 from aikg.store import Boolean, Solutions, Triples
 from aikg.store.pool import PoolSettings, PoolStore
 
@@ -152,20 +153,26 @@ def children(pid: int) -> set[int]:
         return {int(p) for p in f.read().split()}
 
 
-def test_an_engine_retires_when_its_own_memory_passes_the_limit():
+@contextlib.contextmanager
+def one_engine(max_private_mb: int, timeout: float = 5.0) -> Iterator[tuple[EnginePool, PoolStore]]:
+    """A pool of one engine over the tiny graph that retires past `max_private_mb`, and a store over it."""
     settings = load_config({"DATA": [str(TINY)], "VALIDATE": False})
-    # A limit of 1 MB: every engine passes it after its first requests (its own allocations alone).
     engines = start(functools.partial(open_store, settings),
-                    PoolOptions(engines=1, queue=8, queue_timeout=5.0, max_private_mb=1))
+                    PoolOptions(engines=1, queue=8, queue_timeout=5.0, max_private_mb=max_private_mb))
     try:
-        store = PoolStore(PoolSettings(engines.path, timeout=5.0, queue_timeout=5.0, retry_after=2))
+        yield engines, PoolStore(PoolSettings(engines.path, timeout=timeout, queue_timeout=5.0, retry_after=2))
+    finally:
+        engines.stop()
+
+
+def test_an_engine_retires_when_its_own_memory_passes_the_limit():
+    # A limit of 1 MB: every engine passes it after its first requests (its own allocations alone).
+    with one_engine(max_private_mb=1) as (engines, store):
         seen: set[int] = set()
         for i in range(200):
             assert store.query(f"ASK {{ ?s ?p ?o FILTER(STR(?o) != 'x{i}') }}") == Boolean(True)
             seen |= children(engines.pid)
         assert len(seen) > 2  # retired and replaced, every query answered meanwhile
-    finally:
-        engines.stop()
 
 
 MB = 1024 * 1024
@@ -225,15 +232,11 @@ def test_the_exact_private_memory_is_read_and_the_faults_bound_it():
 
 
 def test_an_engine_whose_faults_pass_the_limit_but_not_its_memory_keeps_serving():
-    settings = load_config({"DATA": [str(TINY)], "VALIDATE": False})
     # Each of these queries makes and frees an answer of over 32 MB, some 175 MB of fresh pages faulted in
     # and given back (measured), so the faults pass 256 MB by the second request, while the memory the engine
     # holds does not: 5 MB measured when forked from a small process; what a large, fragmented parent's heap
     # leaves it (the whole suite's) stays well under the limit too.
-    engines = start(functools.partial(open_store, settings),
-                    PoolOptions(engines=1, queue=8, queue_timeout=5.0, max_private_mb=256))
-    try:
-        store = PoolStore(PoolSettings(engines.path, timeout=10.0, queue_timeout=5.0, retry_after=2))
+    with one_engine(max_private_mb=256, timeout=10.0) as (engines, store):
         big = "SELECT ?n WHERE { VALUES ?a { %s } VALUES ?b { %s } BIND(?a * 1000 + ?b + %d AS ?n) }"
         digits = " ".join(map(str, range(800)))
         first: set[int] = set()
@@ -242,23 +245,12 @@ def test_an_engine_whose_faults_pass_the_limit_but_not_its_memory_keeps_serving(
             found = store.answer(big % (digits, digits, i), "json")
             assert len(found.body) > 32 * MB
             first = first or children(engines.pid)
-            held.append(_private_mb(next(iter(first))))
+            held.append((_private(next(iter(first))) or -1) >> 20)
         # The same engine answered every one.
         assert len(first) == 1 and children(engines.pid) == first, f"replaced; its own memory (MB): {held}"
         with open(f"/proc/{next(iter(first))}/stat") as f:
             faults = int(f.read().rsplit(")", 1)[1].split()[7]) * os.sysconf("SC_PAGE_SIZE")
         assert faults > 256 * MB  # what the old rule retired on
-    finally:
-        engines.stop()
-
-
-def _private_mb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            fields = dict(line.split(":", 1) for line in f if ":" in line)
-    except OSError:
-        return -1  # gone
-    return (int(fields["Private_Clean"].split()[0]) + int(fields["Private_Dirty"].split()[0])) >> 10
 
 
 def test_a_long_query_slows_its_engine_down_and_the_engine_is_replaced(pool):

@@ -338,10 +338,11 @@ def _faulted() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt * _PAGE
 
 
-def _private() -> int | None:
-    """Return the bytes of memory only this process holds (Linux's smaps_rollup), or None where unknown."""
+def _private(pid: int | str = "self") -> int | None:
+    """Return the bytes of memory only a process (this one by default) holds (Linux's smaps_rollup), or None
+    where unknown."""
     try:
-        with open("/proc/self/smaps_rollup") as f:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
             fields = dict(line.split(":", 1) for line in f if ":" in line)
         return (int(fields["Private_Clean"].split()[0]) + int(fields["Private_Dirty"].split()[0])) * 1024
     except (OSError, KeyError, ValueError, IndexError):
