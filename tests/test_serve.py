@@ -44,6 +44,13 @@ class ServeProcess:
     def output(self) -> str:
         return Path(self.log.name).read_text(errors="replace")
 
+    def wait_output(self, text: str, deadline: float = 10.0) -> str:
+        """Poll until the server's output holds text (a log line is written after the event it reports)."""
+        end = time.monotonic() + deadline
+        while text not in (out := self.output()) and time.monotonic() < end:
+            time.sleep(0.05)
+        return out
+
     def wait_ready(self, deadline: float = 60.0) -> ServeProcess:
         """Poll until the endpoint answers (or fail with the server's output)."""
         end = time.monotonic() + deadline
@@ -57,14 +64,14 @@ class ServeProcess:
         pytest.fail(f"aikg serve did not answer within {deadline} s:\n{self.output()}")
 
     def children(self, of: int | None = None) -> set[int]:
-        """Return the pids of a process's children (by default the main process's)."""
+        """Return the pids of a process's living children (by default the main process's): not its zombies."""
         parent = self.proc.pid if of is None else of
         found = set()
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit():
                 with contextlib.suppress(OSError):
                     fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                    if int(fields[1]) == parent:
+                    if int(fields[1]) == parent and fields[0] != "Z":
                         found.add(int(entry.name))
         return found
 
