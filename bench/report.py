@@ -12,6 +12,7 @@ from pathlib import Path
 from bench.endpoint import SERVERS, EndpointRun
 from bench.scale import ScaleRun
 from bench.serving import ServingRun
+from bench.wrk import Result
 
 
 def _rps(x: float | None) -> str:
@@ -22,6 +23,11 @@ def _ms(x: float) -> str:
     if math.isnan(x):
         return ""
     return f"{x:.1f}" if x >= 10 else f"{x:.2f}"
+
+
+def _p99(r: Result) -> str:
+    """A run's p99, marked where its latencies disagree with its throughput (see Result.latencies_hold)."""
+    return _ms(r.p99_ms) + ("" if r.latencies_hold else " ‡")
 
 
 def _ratio(a: float | None, b: float | None) -> str:
@@ -195,11 +201,15 @@ def serving_table(run: ServingRun) -> list[str]:
             r = by.get(name)
             cells.append("" if r is None else _rps(r.requests_per_s) + (f" ({r.errors} errors)" if r.errors else ""))
         rps = [by[n].requests_per_s if n in by else None for n in ("aikg", "bare", "oxigraph")]
-        p99 = " / ".join(_ms(by[n].p99_ms) if n in by else "" for n in ("aikg", "bare", "oxigraph"))
+        p99 = " / ".join(_p99(by[n]) if n in by else "" for n in ("aikg", "bare", "oxigraph"))
         cpu = " / ".join(f"{run.cpu[(query, variant, n)]:.2f}" if (query, variant, n) in run.cpu else ""
                          for n in ("aikg", "bare", "oxigraph"))
         lines.append(f"| {query} | {variant} | {' | '.join(cells)} | {_ratio(rps[0], rps[1])} | "
                      f"{_ratio(rps[0], rps[2])} | {p99} | {cpu} |")
+    if not all(r.latencies_hold for _, _, _, r in run.measures):
+        lines += ["", "‡ wrk's latencies in this run disagree with its throughput: the mean latency times the "
+                  "rate is more than the connections, which one request in flight a connection cannot give "
+                  "(Little's law). The p99 is wrk's, not the server's; the rate stands."]
     lines.append("")
     if run.fronts:
         lines += ["The HTTP front alone: the bare app, unique ASK:", "",

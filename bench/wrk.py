@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
+#: How far over its connections a run's mean latency times its rate may go (wrk rounds both) before its
+#: latencies are not believed.
+LITTLE_SLACK = 1.25
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Request:
     """One HTTP request to repeat: a method, a path with its query string, headers and a body."""
 
@@ -41,7 +45,7 @@ class Request:
         return "\n".join(lines) + "\n"
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Result:
     """What one wrk run measured."""
 
@@ -50,10 +54,24 @@ class Result:
     p99_ms: float
     requests: int
     errors: int  # non-2xx/3xx answers plus socket errors
+    mean_ms: float = float("nan")  # wrk's mean latency (nan where not measured by wrk)
+    connections: int = 0  # the connections of the run (0 where unknown)
 
     @property
     def ok(self) -> bool:
         return self.errors == 0 and self.requests > 0
+
+    @property
+    def latencies_hold(self) -> bool:
+        """Tell whether the latencies agree with the throughput (Little's law).
+
+        Each connection has one request in flight, so the mean latency times the rate is at most the
+        connections. A run whose latencies give more measured something other than the requests' latency,
+        and its percentiles are not to be read as the server's.
+        """
+        if not self.connections or math.isnan(self.mean_ms):
+            return True
+        return self.mean_ms / 1000 * self.requests_per_s <= LITTLE_SLACK * self.connections
 
 
 def _lua_string(s: str) -> str:
@@ -81,13 +99,14 @@ def run(base_url: str, request: Request, *, connections: int, duration: float, t
         script.unlink(missing_ok=True)
     if done.returncode != 0 or "error" in done.stderr.lower():
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
-    return parse(done.stdout)
+    return dataclasses.replace(parse(done.stdout), connections=connections)
 
 
 def parse(text: str) -> Result:
     """Parse wrk's output (with --latency)."""
     rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
     total = re.search(r"(\d+) requests in", text)
+    mean = re.search(r"^\s+Latency\s+([\d.]+)(us|ms|s|m|h)\b", text, re.M)
     p50 = re.search(r"^\s+50%\s+([\d.]+)(us|ms|s|m|h)\b", text, re.M)
     p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s|m|h)\b", text, re.M)
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
@@ -102,4 +121,5 @@ def parse(text: str) -> Result:
         float(p99.group(1)) * _UNITS[p99.group(2)] if p99 else float("nan"),
         int(total.group(1)) if total else 0,
         errors,
+        float(mean.group(1)) * _UNITS[mean.group(2)] if mean else float("nan"),
     )
