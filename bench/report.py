@@ -206,17 +206,17 @@ def serving_table(run: ServingRun) -> list[str]:
                          for n in ("aikg", "bare", "oxigraph"))
         lines.append(f"| {query} | {variant} | {' | '.join(cells)} | {_ratio(rps[0], rps[1])} | "
                      f"{_ratio(rps[0], rps[2])} | {p99} | {cpu} |")
-    if not all(r.latencies_hold for _, _, _, r in run.measures):
-        lines += ["", "‡ wrk's latencies in this run disagree with its throughput: the mean latency times the "
-                  "rate is more than the connections, which one request in flight a connection cannot give "
-                  "(Little's law). The p99 is wrk's, not the server's; the rate stands."]
+    if not all(r.latencies_hold for r in [*(r for _, _, _, r in run.measures), *(r for _, r in run.fronts)]):
+        lines += ["", "‡ (here and below) wrk's latencies in that run disagree with its throughput: the mean "
+                  "latency times the rate is more than the connections, which one request in flight a connection "
+                  "cannot give (Little's law). The p99 is wrk's, not the server's; the rate stands."]
     lines.append("")
     if run.fronts:
         lines += ["The HTTP front alone: the bare app, unique ASK:", "",
                   "| front | req/s | p50 ms | p99 ms | CPU ms a request |", "|---|---:|---:|---:|---:|"]
         for name, r in run.fronts:
             cpu = run.cpu.get(("front", "unique", name))
-            lines.append(f"| {name} | {_rps(r.requests_per_s)} | {_ms(r.p50_ms)} | {_ms(r.p99_ms)} | "
+            lines.append(f"| {name} | {_rps(r.requests_per_s)} | {_ms(r.p50_ms)} | {_p99(r)} | "
                          f"{'' if cpu is None else f'{cpu:.2f}'} |")
         lines.append("")
     if run.native:
